@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages madoguchi needs, if any is missing.
+set -euo pipefail
+
+packages=(
+  gcc pkg-config                      # cgo
+  libgl1-mesa-dev xorg-dev            # Fyne (OpenGL, X11)
+  libpcsclite-dev                     # github.com/ebfe/scard
+  pcscd vsmartcard-vpcd opensc        # card tests through the real PC/SC stack
+  xvfb xdotool x11-utils imagemagick  # screen tests: headless X, keyboard, screenshots
+  tesseract-ocr tesseract-ocr-jpn     # screen test: reads the Japanese text back
+  poppler-utils                       # pdftotext / pdftoppm for the printing tests
+  fonts-ipaexfont-gothic              # the Japanese font (theme and PDFs)
+  openssl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" != 0 ]; then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if ! command -v go >/dev/null; then
+  echo "deps: Go 1.26 is needed (https://go.dev/dl/); it is not a Debian 12 package" >&2
+  exit 1
+fi

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: gofmt, go vet, and go test ./... with a private
+# pcscd (vsmartcard's vpcd driver, for the card tests) and an Xvfb display
+# (for the screen tests), both stopped at the end.
+#
+#   scripts/test.sh           the suite, as CI runs it
+#   scripts/test.sh -bench    the benchmarks instead of the tests
+#
+# Screenshots of the screen tests are left in artifacts/screens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=test
+if [ "${1:-}" = -bench ]; then mode=bench; fi
+
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
+export MADOGUCHI_ARTIFACTS="$PWD/artifacts"
+mkdir -p "$MADOGUCHI_ARTIFACTS/screens"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt: these files are not formatted:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+# pcscd: start our own unless one is already serving (a developer's machine).
+if ! pgrep -x pcscd >/dev/null; then
+  echo "== starting pcscd (vpcd driver)"
+  mkdir -p /run/pcscd
+  pcscd --foreground --error >"$MADOGUCHI_ARTIFACTS/pcscd.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
+fi
+[ -S /run/pcscd/pcscd.comm ] || { echo "pcscd did not start; see $MADOGUCHI_ARTIFACTS/pcscd.log"; exit 1; }
+export MADOGUCHI_PCSCD=1
+
+# Xvfb: a private display for the screen tests.
+display=":$((90 + RANDOM % 100))"
+echo "== starting Xvfb on $display"
+Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >"$MADOGUCHI_ARTIFACTS/xvfb.log" 2>&1 &
+pids+=($!)
+export DISPLAY="$display"
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+xdpyinfo >/dev/null 2>&1 || { echo "Xvfb did not start; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }
+
+if [ "$mode" = bench ]; then
+  echo "== go test -bench"
+  go test -run '^$' -bench . -benchmem -timeout 60m ./...
+  exit 0
+fi
+
+race=()
+if [ "$(go env CGO_ENABLED)" = 1 ]; then race=(-race); fi
+echo "== go test ${race[*]} ./..."
+go test "${race[@]}" -timeout 30m ./...
