@@ -104,13 +104,17 @@ func substitutions(a forms.Application) []substitution {
 // and date, and a box for the counter's use. Stored text is printed as it is;
 // characters the font lacks are listed in the result and on the form.
 func WriteApplication(w io.Writer, font *Font, a forms.Application, info ApplicationInfo) (Result, error) {
+	// What the certificate will carry. A character still lacking its
+	// substitute is said in place of the text rather than refused: a
+	// revocation or PIN-reset form must print whatever the name holds.
+	const unsettled = "（代替文字が指定されていない文字があります）"
 	certName, _, err := forms.ApplySubstitutes(a.CertificateName(), a.Substitutes.Name)
 	if err != nil {
-		return Result{}, err
+		certName = unsettled
 	}
 	certAddr, _, err := forms.ApplySubstitutes(a.Address, a.Substitutes.Address)
 	if err != nil {
-		return Result{}, err
+		certAddr = unsettled
 	}
 	title := applicationTitle(a.Kind)
 	return render(w, font, "申請書", "P", info.PrintedAt, func(d *doc) {
@@ -280,4 +284,3 @@ func dateTime(t time.Time) string {
 	}
 	return forms.DateOf(t).Wareki() + fmt.Sprintf(" %d:%02d", t.Hour(), t.Minute())
 }
-

@@ -145,13 +145,19 @@ func sampleSummary() DailySummary {
 // pdfText runs pdftotext -layout on pdf.
 func pdfText(tb testing.TB, pdf []byte) string {
 	tb.Helper()
+	return pdfTextMode(tb, pdf, "-layout")
+}
+
+// pdfTextMode runs pdftotext with mode (-layout or -raw) on pdf.
+func pdfTextMode(tb testing.TB, pdf []byte, mode string) string {
+	tb.Helper()
 	bin := tool(tb, "pdftotext")
 	dir := tb.TempDir()
 	in := filepath.Join(dir, "doc.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", in, "-").Output()
+	out, err := exec.Command(bin, mode, "-enc", "UTF-8", in, "-").Output()
 	if err != nil {
 		tb.Fatalf("pdftotext: %v", err)
 	}
@@ -167,11 +173,15 @@ func renderPage1(tb testing.TB, pdf []byte) []byte {
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-r", "50", "-png", "-f", "1", "-l", "1", "-singlefile", in, "-").Output()
-	if err != nil {
-		tb.Fatalf("pdftoppm: %v", err)
+	root := filepath.Join(dir, "page")
+	if out, err := exec.Command(bin, "-r", "50", "-png", "-f", "1", "-l", "1", "-singlefile", in, root).CombinedOutput(); err != nil {
+		tb.Fatalf("pdftoppm: %v: %s", err, out)
 	}
-	return out
+	img, err := os.ReadFile(root + ".png")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return img
 }
 
 // renderAll renders the four sample documents.

@@ -84,7 +84,7 @@ func WriteReceipt(w io.Writer, font *Font, r Receipt) (Result, error) {
 
 		// The office's copy.
 		d.label(left, cut+6, width, 9, "電子証明書交付通知書（控え）", "C", 14)
-		d.label(left, cut+14, width, 5, "（" + r.Municipality + "保管用）", "C", bodySize)
+		d.label(left, cut+14, width, 5, "（"+r.Municipality+"保管用）", "C", bodySize)
 		y = fields(cut+21, "控え")
 		y += 4
 		p.Rect(left, y, width, 20, "D")

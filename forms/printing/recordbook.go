@@ -91,7 +91,7 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 			p.SetLineWidth(boldLine)
 			p.Line(bookMargin, 22, bookMargin+tableW, 22)
 			p.SetLineWidth(lineWidth)
-			d.label(bookMargin, 23.5, tableW, 5, "記録件数 "+fmt.Sprint(len(b.Rows))+" 件", "L", smallSize)
+			d.label(bookMargin, 23.5, tableW, 5, fmt.Sprintf("記録件数 %d件", len(b.Rows)), "L", smallSize)
 		}, false)
 		p.SetFooterFunc(func() {
 			d.label(bookMargin, bookPageH-11, 120, 5, "印刷日時 "+dateTime(b.PrintedAt)+"　印刷者 "+d.text(b.PrintedBy, "印刷者"), "L", smallSize)
@@ -154,7 +154,7 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 		p.SetLineWidth(lineWidth)
 		y += 2
 		d.label(bookMargin, y, 40, 7, "合計", "L", 12)
-		d.label(bookMargin+40, y, 60, 7, fmt.Sprintf("%d 件", len(b.Rows)), "L", 12)
+		d.label(bookMargin+40, y, 60, 7, fmt.Sprintf("%d件", len(b.Rows)), "L", 12)
 		y += 8
 		d.label(bookMargin, y, 40, 6, "申請種別ごと", "L", bodySize)
 		d.value(bookMargin+40, y, tableW-40, 6, tallyLine(kindOrder, kindCounts), "合計 申請種別", "L", bodySize)

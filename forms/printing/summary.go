@@ -206,7 +206,7 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 			y = margin
 		}
 		d.label(left, y, 30, 6, "総件数", "L", 11)
-		d.label(left+30, y, 50, 6, fmt.Sprintf("%d 件", total), "L", 11)
+		d.label(left+30, y, 50, 6, fmt.Sprintf("%d件", total), "L", 11)
 		d.label(left, y+8, 30, 6, "印刷者", "L", bodySize)
 		d.value(left+30, y+8, 80, 6, s.PrintedBy, "印刷者", "L", bodySize)
 		for i, t := range []string{"担当", "監督者"} {
