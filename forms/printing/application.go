@@ -10,37 +10,8 @@ import (
 	"madoguchi/forms"
 )
 
-// KindLabel is the printed name of an application kind, as used on every
-// document: 新規発行, 更新, 失効, 暗証番号初期化.
-func KindLabel(k forms.ApplicationKind) string {
-	switch k {
-	case forms.KindNew:
-		return "新規発行"
-	case forms.KindRenewal:
-		return "更新"
-	case forms.KindRevocation:
-		return "失効"
-	case forms.KindPINReset:
-		return "暗証番号初期化"
-	}
-	return fmt.Sprintf("種別%d", int(k))
-}
-
 // kinds lists the application kinds in printing order.
 var kinds = []forms.ApplicationKind{forms.KindNew, forms.KindRenewal, forms.KindRevocation, forms.KindPINReset}
-
-// SexLabel is the printed name of a sex code: 男, 女 or 不明.
-func SexLabel(s forms.Sex) string {
-	switch s {
-	case forms.SexMale:
-		return "男"
-	case forms.SexFemale:
-		return "女"
-	case forms.SexUnknown:
-		return "不明"
-	}
-	return ""
-}
 
 // ApplicationInfo is what the printed application form shows besides the
 // form itself.
@@ -93,7 +64,7 @@ func substitutions(a forms.Application) []substitution {
 		}
 	}
 	add("氏名", a.CertificateName(), a.Substitutes.Name)
-	add("住所", a.Address, a.Substitutes.Address)
+	add("住所", a.CertificateAddress(), a.Substitutes.Address)
 	return out
 }
 
@@ -112,7 +83,7 @@ func WriteApplication(w io.Writer, font *Font, a forms.Application, info Applica
 	if err != nil {
 		certName = unsettled
 	}
-	certAddr, _, err := forms.ApplySubstitutes(a.Address, a.Substitutes.Address)
+	certAddr, _, err := forms.ApplySubstitutes(a.CertificateAddress(), a.Substitutes.Address)
 	if err != nil {
 		certAddr = unsettled
 	}
@@ -149,7 +120,7 @@ func WriteApplication(w io.Writer, font *Font, a forms.Application, info Applica
 		row("申請の種類", 10, func(y, h float64) {
 			var b strings.Builder
 			for _, k := range kinds {
-				b.WriteString(check(k == a.Kind) + KindLabel(k) + "　　")
+				b.WriteString(check(k == a.Kind) + k.String() + "　　")
 			}
 			d.label(valueX+2, y, valueW-4, h, b.String(), "L", 11)
 		})
@@ -178,7 +149,7 @@ func WriteApplication(w io.Writer, font *Font, a forms.Application, info Applica
 		})
 		subs := substitutions(a)
 		row("代替文字", 10, func(y, h float64) {
-			d.label(valueX+2, y, valueW-4, h, check(len(subs) > 0)+"有　　"+check(len(subs) == 0)+"無", "L", 12)
+			d.label(valueX+2, y, valueW-4, h, check(a.Substitutes.Any())+"有　　"+check(!a.Substitutes.Any())+"無", "L", 12)
 		})
 		// 指定代替文字: one line per chosen substitute.
 		lines := len(subs)

@@ -346,10 +346,32 @@ func TestApplicationKinds(t *testing.T) {
 			t.Errorf("%v: unexpected missing characters %v", c.kind, res.Missing)
 		}
 		text := squash(pdfText(t, buf.Bytes()))
-		wantText(t, KindLabel(c.kind), text, c.title, "■"+KindLabel(c.kind), "□有 ■無", "なし",
+		wantText(t, c.kind.String(), text, c.title, "■"+c.kind.String(), "□有 ■無", "なし",
 			"証明書の氏名 （代替文字が指定されていない文字があります）")
 		if n := strings.Count(text, "■"); n != 3 { // the kind, 性別 and 代替文字
 			t.Errorf("%v: %d ticked boxes, want 3", c.kind, n)
 		}
 	}
+}
+
+// TestApplicationAddressSubstitute checks that address substitutes index
+// the certificate's form of the address and print with their position.
+func TestApplicationAddressSubstitute(t *testing.T) {
+	app, info := sampleApplication()
+	app.Address = "東京都千代田区髙田町1-2"
+	app.Substitutes.Address = map[int]string{7: "高"}
+	want, _, err := forms.ApplySubstitutes(app.CertificateAddress(), app.Substitutes.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := WriteApplication(&buf, testFont(t), app, info); err != nil {
+		t.Fatal(err)
+	}
+	text := squash(pdfText(t, buf.Bytes()))
+	wantText(t, "application", text,
+		"東京都千代田区髙田町1-2", // the registry text as stored
+		"住所 8文字目 髙 高",
+		"証明書の住所 "+want,
+	)
 }

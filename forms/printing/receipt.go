@@ -10,7 +10,7 @@ import (
 // Receipt is the content of the issuance notice (交付通知書) handed to the
 // resident, with a copy the office keeps.
 type Receipt struct {
-	Kind         string    // the procedure, e.g. 新規発行 (see KindLabel)
+	Kind         string    // the procedure, e.g. 新規発行 (forms.ApplicationKind.String)
 	Name         string    // the holder's 氏名 as stored
 	Serial       string    // the certificate's serial number as the CA issued it
 	NotBefore    time.Time // start of validity

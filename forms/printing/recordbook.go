@@ -31,7 +31,7 @@ type RecordRow struct {
 	Time         time.Time // when the session ended
 	ResidentCode string    // 住民コード
 	Name         string    // 氏名 as stored in the record
-	Kind         string    // 申請種別, e.g. 新規発行 (see KindLabel)
+	Kind         string    // 申請種別, e.g. 新規発行 (forms.ApplicationKind.String)
 	Serial       string    // the certificate's serial number, or "" when none was issued
 	Result       string    // e.g. 交付, 中止, エラー
 	Clerk        string    // the clerk's staff ID
@@ -201,7 +201,7 @@ func period(from, to time.Time) string {
 func kindLabels() []string {
 	out := make([]string, len(kinds))
 	for i, k := range kinds {
-		out[i] = KindLabel(k)
+		out[i] = k.String()
 	}
 	return out
 }

@@ -22,7 +22,7 @@ type DailySummary struct {
 // Counts with the same key add up.
 type Count struct {
 	Clerk  string // staff ID
-	Kind   string // e.g. 新規発行 (see KindLabel)
+	Kind   string // e.g. 新規発行 (forms.ApplicationKind.String)
 	Result string // e.g. 交付
 	N      int
 }
