@@ -77,6 +77,19 @@ func (d *doc) text(s, where string) string {
 	})
 }
 
+// textOnce is text for a value repeated on every page (a page header or
+// footer): its missing characters are reported once, on the first page.
+func (d *doc) textOnce(s, where string) func() string {
+	var done bool
+	var out string
+	return func() string {
+		if !done {
+			out, done = d.text(s, where), true
+		}
+		return out
+	}
+}
+
 // size sets the font size in points.
 func (d *doc) size(pt float64) { d.pdf.SetFontSize(pt) }
 

@@ -375,3 +375,26 @@ func TestApplicationAddressSubstitute(t *testing.T) {
 		"証明書の住所 "+want,
 	)
 }
+
+// TestRepeatedHeaderReportedOnce checks that a missing character in the
+// page header is reported once, not on every page.
+func TestRepeatedHeaderReportedOnce(t *testing.T) {
+	book := sampleBook(3 * RecordBookRowsPerPage)
+	book.Office = "𠮷田出張所"
+	book.Rows = book.Rows[:0:0]
+	for i := 0; i < 3*RecordBookRowsPerPage; i++ {
+		book.Rows = append(book.Rows, RecordRow{ResidentCode: fmt.Sprint(i), Name: "山田　太郎", Kind: "更新", Result: "交付", Clerk: "C1"})
+	}
+	var buf bytes.Buffer
+	res, err := WriteRecordBook(&buf, testFont(t), book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Missing) != 1 || res.Missing[0].Char != "𠮷" || res.Missing[0].Page != 1 {
+		t.Errorf("Missing = %v, want 𠮷 once on page 1", res.Missing)
+	}
+	text := pdfText(t, buf.Bytes())
+	if n := strings.Count(text, "〓田出張所"); n != res.Pages {
+		t.Errorf("header printed %d times, want %d", n, res.Pages)
+	}
+}

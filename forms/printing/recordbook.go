@@ -28,7 +28,7 @@ type AuditCheck struct {
 
 // RecordRow is one issuance record, with display-ready values.
 type RecordRow struct {
-	Time         time.Time // when the session ended
+	Time         time.Time // when the session ended, in the time zone to print
 	ResidentCode string    // 住民コード
 	Name         string    // 氏名 as stored in the record
 	Kind         string    // 申請種別, e.g. 新規発行 (forms.ApplicationKind.String)
@@ -84,17 +84,20 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 		for _, c := range recordColumns {
 			tableW += c.w
 		}
+		office := d.textOnce(b.Office, "ページ見出し 窓口")
+		printedBy := d.textOnce(b.PrintedBy, "ページ下 印刷者")
 		p.SetHeaderFuncMode(func() {
 			d.label(bookMargin, 10, 80, 10, "交付記録簿", "L", titleSize)
 			d.label(bookMargin+80, 10, tableW-80, 5, "対象期間　"+period, "R", bodySize)
-			d.value(bookMargin+80, 15, tableW-80, 5, "窓口　"+b.Office, "ページ見出し 窓口", "R", bodySize)
+			p.SetXY(bookMargin+80, 15)
+			d.fitCell(tableW-80, 5, "窓口　"+office(), "", "R", bodySize)
 			p.SetLineWidth(boldLine)
 			p.Line(bookMargin, 22, bookMargin+tableW, 22)
 			p.SetLineWidth(lineWidth)
 			d.label(bookMargin, 23.5, tableW, 5, fmt.Sprintf("記録件数 %d件", len(b.Rows)), "L", smallSize)
 		}, false)
 		p.SetFooterFunc(func() {
-			d.label(bookMargin, bookPageH-11, 120, 5, "印刷日時 "+dateTime(b.PrintedAt)+"　印刷者 "+d.text(b.PrintedBy, "印刷者"), "L", smallSize)
+			d.label(bookMargin, bookPageH-11, 120, 5, "印刷日時 "+dateTime(b.PrintedAt)+"　印刷者 "+printedBy(), "L", smallSize)
 			d.pageNumber()
 		})
 		tableHead := func() {

@@ -63,8 +63,9 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 		if !s.Date.IsZero() {
 			day = forms.DateOf(s.Date).Wareki() + "（" + weekday(s.Date) + "）"
 		}
+		printedBy := d.textOnce(s.PrintedBy, "ページ下 印刷者")
 		p.SetFooterFunc(func() {
-			d.label(left, 297-11, 120, 5, "印刷日時 "+dateTime(s.PrintedAt)+"　印刷者 "+d.text(s.PrintedBy, "印刷者"), "L", smallSize)
+			d.label(left, 297-11, 120, 5, "印刷日時 "+dateTime(s.PrintedAt)+"　印刷者 "+printedBy(), "L", smallSize)
 			d.pageNumber()
 		})
 		p.AddPage()
