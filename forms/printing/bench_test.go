@@ -46,8 +46,9 @@ func peakMemory(stop <-chan struct{}) <-chan uint64 {
 }
 
 // TestRecordBook10000 prints the record book of 10,000 records and checks
-// the targets: at most 5 s and 300 MB, and a file of at most 10 MB
-// whose pages are all numbered and whose last page holds the total.
+// the targets: at most 5 s (without -race) and 300 MB, and a file
+// of at most 10 MB whose pages are all numbered and whose last page holds
+// the total.
 func TestRecordBook10000(t *testing.T) {
 	if testing.Short() {
 		t.Skip("prints 10,000 records")
@@ -68,8 +69,15 @@ func TestRecordBook10000(t *testing.T) {
 	}
 	t.Logf("%d records: %v, peak %d MB held by the Go runtime, %d pages, %d bytes (%.1f MB)",
 		bigBook, elapsed.Round(time.Millisecond), held>>20, res.Pages, buf.Len(), float64(buf.Len())/(1<<20))
-	if elapsed > bigBookTime {
-		t.Errorf("took %v, target %v", elapsed, bigBookTime)
+	// The time target is for the application's build; the race detector
+	// (CI runs the suite with -race) slows this code about tenfold, so
+	// there only a gross regression fails.
+	limit := bigBookTime
+	if raceDetector {
+		limit *= 12
+	}
+	if elapsed > limit {
+		t.Errorf("took %v, target %v", elapsed, limit)
 	}
 	if held > bigBookPeak {
 		t.Errorf("peak memory %d MB, target %d MB", held>>20, bigBookPeak>>20)
