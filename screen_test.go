@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"image"
 	"image/png"
 	"os"
@@ -65,9 +64,15 @@ func artifactDir(t *testing.T) string {
 
 // runningApp is the binary started on the test display.
 type runningApp struct {
-	cmd    *exec.Cmd
-	window string // X window ID
-	log    *bytes.Buffer
+	cmd     *exec.Cmd
+	window  string // X window ID
+	logPath string // the application's stdout and stderr
+}
+
+// output is what the application has printed so far.
+func (a *runningApp) output() string {
+	b, _ := os.ReadFile(a.logPath)
+	return string(b)
 }
 
 // startApp runs the binary with a fresh HOME (so the embedded default starts
@@ -75,19 +80,23 @@ type runningApp struct {
 func startApp(t *testing.T, bin string, args ...string) *runningApp {
 	t.Helper()
 	home := t.TempDir()
-	var log bytes.Buffer
+	logFile, err := os.Create(filepath.Join(home, "app.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C")
-	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	app := &runningApp{cmd: cmd, log: &log}
+	app := &runningApp{cmd: cmd, logPath: logFile.Name()}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("application output:\n%s", log.String())
+			t.Logf("application output:\n%s", app.output())
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
@@ -185,7 +194,7 @@ func TestScreenSignInShowsJapanese(t *testing.T) {
 	if found < 2 {
 		t.Fatalf("Japanese text not readable in %s; OCR read %q", path, text)
 	}
-	if strings.Contains(app.log.String(), "locale") {
-		t.Fatalf("Fyne logged a locale error:\n%s", app.log.String())
+	if out := app.output(); strings.Contains(out, "locale") {
+		t.Fatalf("Fyne logged a locale error:\n%s", out)
 	}
 }
