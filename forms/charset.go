@@ -411,10 +411,18 @@ func widen(s string) string {
 			b.WriteRune('\u3000')
 		case r == '-':
 			b.WriteRune('－')
+		case r == '\'':
+			b.WriteRune('’') // ＇ U+FF07 is an IBM extension; JIS X 0208 has ’
+		case r == '"':
+			b.WriteRune('”') // likewise ＂ U+FF02
 		case r == '\u00A5':
 			b.WriteRune('￥')
 		case r == '\u203E':
 			b.WriteRune('￣')
+		case r == 'ﾞ', r == '\u3099':
+			b.WriteRune('゛')
+		case r == 'ﾟ', r == '\u309A':
+			b.WriteRune('゜')
 		case r < 0x80 || (r >= 0xFF61 && r <= 0xFF9F):
 			b.WriteString(width.Widen.String(string(r)))
 		default:
@@ -426,7 +434,7 @@ func widen(s string) string {
 
 func needsWiden(s string) bool {
 	for _, r := range s {
-		if r < 0x80 || r == '\u00A5' || r == '\u203E' || (r >= 0xFF61 && r <= 0xFF9F) {
+		if r < 0x80 || r == '\u00A5' || r == '\u203E' || (r >= 0xFF61 && r <= 0xFF9F) || r == '\u3099' || r == '\u309A' {
 			return true
 		}
 	}

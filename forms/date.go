@@ -232,7 +232,7 @@ func ParseCertificateCode(code string) (Date, error) {
 // fromEra converts an era date to the Gregorian calendar, checking that
 // the day lies inside the era and is not a lunisolar date.
 func fromEra(input string, e Era, year, month, day int) (Date, error) {
-	if e < Meiji || e > Reiwa || year < 1 || year > 99 {
+	if e < Meiji || e > Reiwa || year < 1 || year > 9999 {
 		return Date{}, dateErr(input, ErrEraRange)
 	}
 	d := Date{eras[e].first.Year + year - 1, time.Month(month), day}
@@ -342,7 +342,7 @@ func parseEraDate(input string, e Era, rest string) (Date, error) {
 		return fromEra(input, e, atoi(rest[:2]), atoi(rest[2:4]), atoi(rest[4:]))
 	}
 	parts, ok := splitDate(rest)
-	if !ok || len(parts[0]) > 2 || len(parts[1]) > 2 || len(parts[2]) > 2 {
+	if !ok || len(parts[0]) > 4 || len(parts[1]) > 2 || len(parts[2]) > 2 {
 		return Date{}, dateErr(input, ErrDateSyntax)
 	}
 	return fromEra(input, e, atoi(parts[0]), atoi(parts[1]), atoi(parts[2]))

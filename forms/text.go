@@ -19,7 +19,8 @@ import (
 //   - full-width ASCII letters, digits and symbols become ASCII (Ａ１－ →
 //     A1-), half-width katakana become full-width (ｶﾞ → ガ), as
 //     golang.org/x/text/width's Fold does;
-//   - a spacing voiced mark after a kana is joined to it (カ゛ → ガ);
+//   - a spacing voiced mark after a kana is joined to it (カ゛ → ガ), and a
+//     kana voiced mark that cannot be joined is written spacing (ｱﾞ → ア゛);
 //   - every run of white space, U+3000 included, becomes one ASCII space,
 //     and leading and trailing space is removed.
 //
@@ -27,9 +28,14 @@ import (
 func NormalizeText(s string) string {
 	s = width.Fold.String(s)
 	s = nfcKeepCompat(s)
+	// A kana voiced mark that NFC could not compose (ｱﾞ, a lone ﾞ) becomes
+	// the spacing mark of JIS X 0208.
+	s = spacingMarks.Replace(s)
 	s = composeVoiced(s)
 	return collapseSpaces(s, " ")
 }
+
+var spacingMarks = strings.NewReplacer("\u3099", "\u309B", "\u309A", "\u309C")
 
 // CertificateText puts text in the form the certificate carries: the
 // result of NormalizeText with ASCII widened to full width (A1- →
