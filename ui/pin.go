@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// PINPolicy checks a new PIN and its confirmation; its error's
+// UserMessage must not reveal the PIN.
+type PINPolicy func(pin, confirm []byte) error
+
+// ResidentPIN is the resident-facing PIN screen: it covers the whole
+// window, says plainly that it is the resident's screen, and takes the new
+// PIN twice in masked entries. The entries are cleared as soon as the PIN
+// is read; the PIN is handed over as a byte slice that the receiver wipes.
+type ResidentPIN struct {
+	popup           *widget.PopUp
+	first, second   *widget.Entry
+	feedback        *widget.Label
+	policy          PINPolicy
+	onDone          func(pin []byte)
+	onCancel        func()
+	submit, dismiss *widget.Button
+}
+
+// ShowResidentPIN opens the resident's PIN screen over c. onDone receives
+// the accepted PIN (the caller must wipe it after use); onCancel is called
+// if the clerk or resident cancels.
+func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), onCancel func()) *ResidentPIN {
+	p := &ResidentPIN{policy: policy, onDone: onDone, onCancel: onCancel}
+	p.first = widget.NewPasswordEntry()
+	p.first.SetPlaceHolder("新しい暗証番号")
+	p.second = widget.NewPasswordEntry()
+	p.second.SetPlaceHolder("もう一度入力")
+	p.feedback = widget.NewLabel("")
+	p.feedback.Importance = widget.DangerImportance
+	p.feedback.Wrapping = fyne.TextWrapWord
+	p.first.OnSubmitted = func(string) { c.Focus(p.second) }
+	p.second.OnSubmitted = func(string) { p.Submit() }
+	p.submit = widget.NewButton("決定", p.Submit)
+	p.submit.Importance = widget.HighImportance
+	p.dismiss = widget.NewButton("取消", p.Cancel)
+
+	banner := canvas.NewRectangle(color.NRGBA{R: 0x0b, G: 0x6e, B: 0x4f, A: 0xff})
+	bannerText := canvas.NewText("お客様ご本人の入力画面です", color.White)
+	bannerText.TextSize = 30
+	bannerText.TextStyle = fyne.TextStyle{Bold: true}
+	bannerText.Alignment = fyne.TextAlignCenter
+
+	rules := widget.NewLabel("6〜8文字の数字と英大文字で、新しい暗証番号を2回入力してください。\n" +
+		"同じ文字だけ、123456 のような連続は使えません。\n職員には見えません。入力が終わったら「決定」を押してください。")
+	rules.Wrapping = fyne.TextWrapWord
+
+	body := container.NewVBox(
+		container.NewStack(banner, container.NewPadded(bannerText)),
+		rules,
+		widget.NewForm(
+			widget.NewFormItem("暗証番号", p.first),
+			widget.NewFormItem("確認", p.second),
+		),
+		p.feedback,
+		container.NewGridWithColumns(2, p.dismiss, p.submit),
+	)
+	large := container.NewThemeOverride(body, largeText{fyne.CurrentApp().Settings().Theme()})
+	p.popup = widget.NewModalPopUp(container.NewPadded(large), c)
+	p.popup.Resize(fyne.NewSize(760, 520))
+	p.popup.Show()
+	c.Focus(p.first)
+	return p
+}
+
+// Submit checks the two entries against the policy. On success the screen
+// closes and onDone gets the PIN; otherwise the entries are cleared and
+// the reason is shown.
+func (p *ResidentPIN) Submit() {
+	pin, confirm := []byte(p.first.Text), []byte(p.second.Text)
+	p.first.SetText("")
+	p.second.SetText("")
+	defer wipe(confirm)
+	if err := p.policy(pin, confirm); err != nil {
+		wipe(pin)
+		p.feedback.SetText(userMessage(err, "この暗証番号は使えません。もう一度入力してください。"))
+		fyne.CurrentApp().Driver().CanvasForObject(p.first).Focus(p.first)
+		return
+	}
+	p.popup.Hide()
+	p.onDone(pin)
+}
+
+// Cancel closes the screen without a PIN.
+func (p *ResidentPIN) Cancel() {
+	p.first.SetText("")
+	p.second.SetText("")
+	p.popup.Hide()
+	if p.onCancel != nil {
+		p.onCancel()
+	}
+}
+
+// Feedback is the policy message on show ("" when none).
+func (p *ResidentPIN) Feedback() string { return p.feedback.Text }
+
+// wipe overwrites b with zeros.
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+// largeText enlarges text for the resident's screen.
+type largeText struct{ fyne.Theme }
+
+func (l largeText) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameText {
+		return 28
+	}
+	return l.Theme.Size(n)
+}
