@@ -216,3 +216,11 @@ func BenchmarkCheckCharset(b *testing.B) {
 		_ = CheckCharset(s)
 	}
 }
+
+// BenchmarkBuildClasses measures building the carriable-character table,
+// done once on first use.
+func BenchmarkBuildClasses(b *testing.B) {
+	for b.Loop() {
+		buildClasses()
+	}
+}

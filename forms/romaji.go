@@ -142,7 +142,9 @@ func RomajiToHiragana(s string) (string, error) {
 			case r == '\u3000':
 				space, n = true, size
 			case isKana(r):
-				kana, n = NormalizeKana(string(r)), size
+				if k := NormalizeKana(string(r)); isFuriganaText(k) {
+					kana, n = k, size
+				}
 			}
 		case c == '-':
 			kana, n = "ー", 1
