@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"madoguchi/assets/substitutes"
 )
 
 func TestCarriable(t *testing.T) {
@@ -222,5 +224,25 @@ func BenchmarkCheckCharset(b *testing.B) {
 func BenchmarkBuildClasses(b *testing.B) {
 	for b.Loop() {
 		buildClasses()
+	}
+}
+
+// TestSubstituteTable checks the generated table against this package's
+// rules: every key is uncarriable and every candidate carriable.
+func TestSubstituteTable(t *testing.T) {
+	n := 0
+	for key, cands := range substitutes.All() {
+		n++
+		if Carriable(key) {
+			t.Errorf("table key %+q is carriable", key)
+		}
+		for _, c := range cands {
+			if !Carriable(c) {
+				t.Errorf("table candidate %+q of %+q is not carriable", c, key)
+			}
+		}
+	}
+	if n != substitutes.Len() || n < 20000 {
+		t.Errorf("table has %d keys (Len %d)", n, substitutes.Len())
 	}
 }

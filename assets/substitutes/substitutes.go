@@ -15,6 +15,7 @@ package substitutes
 
 import (
 	_ "embed"
+	"iter"
 	"strings"
 	"sync"
 )
@@ -60,4 +61,17 @@ const Attribution = "代替文字の候補は IPA 文字情報基盤「MJ縮退�
 func Len() int {
 	loadOnce.Do(load)
 	return len(table)
+}
+
+// All yields every character of the table with its candidates, in no
+// particular order. The yielded slices must not be changed.
+func All() iter.Seq2[string, []string] {
+	return func(yield func(string, []string) bool) {
+		loadOnce.Do(load)
+		for k, v := range table {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
 }

@@ -125,31 +125,42 @@ func main() {
 		log.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+*dbPath+"?mode=ro")
+	table, stats, err := generate(*dbPath)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer db.Close()
-
-	chars, err := loadMJ(db)
-	if err != nil {
-		log.Fatal(err)
-	}
-	variants, err := loadVariants(db)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := loadMap(db, chars, variants); err != nil {
-		log.Fatal(err)
-	}
-	table := buildTable(chars, variants)
-	stats := coverage(chars, table)
 	if err := write(*out, table, sum, stats); err != nil {
 		log.Fatal(err)
 	}
 	for _, l := range stats {
 		fmt.Println(l)
 	}
+}
+
+// generate reads moji.db and returns the table and its coverage counts.
+func generate(dbPath string) (map[string][]string, []string, error) {
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	chars, err := loadMJ(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	variants, err := loadVariants(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := loadMap(db, chars, variants); err != nil {
+		return nil, nil, err
+	}
+	table := buildTable(chars, variants)
+	stats, err := coverage(chars, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	return table, stats, nil
 }
 
 // install puts the pinned package into dir with npm and returns the path
@@ -350,8 +361,8 @@ func buildTable(chars map[string]*mjChar, variants map[string][]string) map[stri
 
 // coverage checks that every MJ character that needs a substitute and has
 // a carriable candidate is reachable from each of its Unicode forms, and
-// returns the counts for the header, or exits if one is not.
-func coverage(chars map[string]*mjChar, table map[string][]string) []string {
+// returns the counts for the header, or an error if one is not.
+func coverage(chars map[string]*mjChar, table map[string][]string) ([]string, error) {
 	type counts struct{ all, carriable, covered, variantOnly, noCandidate, noUnicode int }
 	var juki, koseki, all counts
 	for _, c := range chars {
@@ -377,7 +388,7 @@ func coverage(chars map[string]*mjChar, table map[string][]string) []string {
 		default:
 			for _, f := range fs {
 				if !forms.Carriable(f) && len(table[f]) == 0 {
-					log.Fatalf("%s: form %+q has candidates %q but no table entry", c.name, f, c.candidates)
+					return nil, fmt.Errorf("%s: form %+q has candidates %q but no table entry", c.name, f, c.candidates)
 				}
 			}
 			k = func(n *counts) { n.covered++ }
@@ -396,7 +407,7 @@ func coverage(chars map[string]*mjChar, table map[string][]string) []string {
 		line("住基ネット統一文字 (registry characters)", juki),
 		line("戸籍統一文字", koseki),
 		line("all MJ characters", all),
-	}
+	}, nil
 }
 
 // write writes the table sorted by key, with a header naming the source,
