@@ -118,3 +118,25 @@ func applySubstitutes(text string, choices map[int]string) (string, string, []*S
 	slices.SortFunc(subErrs, func(a, b *SubstituteError) int { return cmpInt(a.Index, b.Index) })
 	return out.String(), pos.String(), subErrs, remaining
 }
+
+// SuggestSubstitutes proposes a substitute for each character of text
+// that the certificate cannot carry: its first candidate, keyed by the
+// rune index that ApplySubstitutes expects. Characters without a candidate
+// are left out (the clerk must type one). Variation sequences and
+// combining sequences are handled as one character, so iterate with this
+// function or CheckCharset rather than rune by rune.
+func SuggestSubstitutes(text string) map[int]string {
+	var m map[int]string
+	for c := range characters(text) {
+		if _, bad := c.problem(); !bad {
+			continue
+		}
+		if cands := Candidates(c.text); len(cands) > 0 {
+			if m == nil {
+				m = map[int]string{}
+			}
+			m[c.index] = cands[0]
+		}
+	}
+	return m
+}

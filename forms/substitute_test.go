@@ -2,6 +2,7 @@ package forms
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -132,6 +133,29 @@ func BenchmarkApplySubstitutes(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := ApplySubstitutes("髙橋　﨑子", choices); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestSuggestSubstitutes(t *testing.T) {
+	tests := []struct {
+		text string
+		want map[int]string
+	}{
+		{"髙橋　﨑子", map[int]string{0: "高", 3: "崎"}},
+		{"東京都葛\U000E0100飾区𠮷田", map[int]string{3: "葛", 7: "吉"}},
+		{"か\u3099ん", map[int]string{0: "が"}},
+		{"高橋", nil},
+		{"\uFFFD", nil}, // no candidate: left for the clerk
+	}
+	for _, tt := range tests {
+		got := SuggestSubstitutes(tt.text)
+		if !maps.Equal(got, tt.want) {
+			t.Errorf("SuggestSubstitutes(%+q) = %v, want %v", tt.text, got, tt.want)
+			continue
+		}
+		if out, _, err := ApplySubstitutes(tt.text, got); tt.want != nil && (err != nil || CheckCharset(out) != nil) {
+			t.Errorf("suggestions for %+q do not apply: %q, %v", tt.text, out, err)
 		}
 	}
 }
