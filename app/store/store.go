@@ -230,6 +230,43 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	return tx.Commit()
 }
 
+// BulkTx is Tx for large writes (a registry import): it runs on a
+// connection of its own whose page cache may grow to cacheMiB mebibytes,
+// so that a transaction touching many pages does not spill to the WAL and
+// read them back. The connection's cache goes back to the default after.
+func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var def int
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&def); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -cacheMiB*1024)); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", def))
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // OpenError is returned when the database cannot be opened or migrated.
 type OpenError struct {
 	Path string

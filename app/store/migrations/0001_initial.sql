@@ -15,13 +15,12 @@ CREATE TABLE residents (
     registered_on     TEXT NOT NULL DEFAULT '',                            -- 住民となった日
     status_changed_on TEXT NOT NULL DEFAULT '',                            -- 異動日
     kana_key          TEXT NOT NULL, -- family+given ふりがな, normalised, no spaces
-    given_kana_key    TEXT NOT NULL, -- given ふりがな, normalised
+    given_kana_key    TEXT NOT NULL, -- given ふりがな, normalised (a filter, not indexed)
     name_key          TEXT NOT NULL, -- family+given, normalised, variants folded
     updated_at        TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX residents_kana ON residents (kana_key);
-CREATE INDEX residents_given_kana ON residents (given_kana_key);
-CREATE INDEX residents_birth ON residents (birth);
+CREATE INDEX residents_birth ON residents (birth, kana_key);
 CREATE INDEX residents_name ON residents (name_key);
 
 -- Staff accounts. Passwords are argon2id hashes in PHC string form.
