@@ -95,6 +95,14 @@ func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
+// estMu serialises the calls into globalsign/est's client process-wide:
+// the go.mozilla.org/pkcs7 version it decodes answers with updates a
+// package-level counter on every parse (a data race, harmless but reported
+// by the race detector). The counter enrolls one resident at a time, so
+// this costs nothing in practice; the revocation, notice and CRL requests
+// are not affected.
+var estMu sync.Mutex
+
 // ESTClient is the Client (and Notifier) that speaks EST to the CA.
 //
 // Enrollment goes through github.com/globalsign/est's client. It opens a
@@ -212,6 +220,8 @@ func (c *ESTClient) Enroll(ctx context.Context, csr *x509.CertificateRequest) (*
 	}
 	var cert *x509.Certificate
 	err := c.retry(ctx, "enroll", func(ctx context.Context) *attemptError {
+		estMu.Lock()
+		defer estMu.Unlock()
 		var err error
 		cert, err = c.est.Enroll(ctx, csr)
 		return classifyEST(err)
@@ -272,6 +282,8 @@ func (c *ESTClient) caCerts(ctx context.Context, refresh bool) ([]*x509.Certific
 	}
 	var certs []*x509.Certificate
 	err := c.retry(ctx, "cacerts", func(ctx context.Context) *attemptError {
+		estMu.Lock()
+		defer estMu.Unlock()
 		var err error
 		certs, err = c.est.CACerts(ctx)
 		return classifyEST(err)

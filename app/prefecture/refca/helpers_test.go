@@ -11,9 +11,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,4 +236,35 @@ func refusalOf(t testing.TB, err error) *prefecture.Error {
 		t.Fatalf("want a refusal, got %v", err)
 	}
 	return pe
+}
+
+// rawEnroller returns an HTTP client that talks EST as a terminal without
+// globalsign/est's client (whose PKCS#7 decoding is not safe for concurrent
+// use): a fresh TLS 1.3 connection per request, as that client makes.
+func (e *env) rawEnroller() *http.Client {
+	roots := x509.NewCertPool()
+	roots.AddCert(e.ca.Root())
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots, Certificates: []tls.Certificate{e.ra}},
+		DisableKeepAlives: true,
+	}}
+}
+
+// postEnroll sends csr to /simpleenroll and returns the status and the
+// (base64 PKCS#7) answer.
+func (e *env) postEnroll(hc *http.Client, csr *x509.CertificateRequest) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, e.url+prefecture.ESTPath+"/simpleenroll",
+		strings.NewReader(base64.StdEncoding.EncodeToString(csr.Raw)))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/pkcs10")
+	req.Header.Set("Content-Transfer-Encoding", "base64")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
 }

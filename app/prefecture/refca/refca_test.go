@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"errors"
 	"io"
 	"math/big"
@@ -813,5 +814,48 @@ func TestUnreachable(t *testing.T) {
 	cancel()
 	if _, err := e.client.Enroll(cctx, csr); !errors.Is(err, context.Canceled) || !errors.Is(err, prefecture.ErrUnreachable) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestConcurrentIdenticalRequests sends the same request from 8 terminals
+// connections at once: one certificate is issued and every connection
+// receives it.
+func TestConcurrentIdenticalRequests(t *testing.T) {
+	e := newEnv(t, SetupOptions{}, nil)
+	ctx := context.Background()
+	csr := csrFor(t, rsaKey(t, 0), resident("山田\u3000太郎"))
+	const n = 8
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	answers := make(chan answer, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			status, body, err := e.postEnroll(e.rawEnroller(), csr)
+			answers <- answer{status, body, err}
+		}()
+	}
+	var first []byte
+	for i := 0; i < n; i++ {
+		a := <-answers
+		if a.err != nil || a.status != 200 {
+			t.Fatalf("status %d, %v: %s", a.status, a.err, a.body)
+		}
+		if first == nil {
+			first = a.body
+		} else if !bytes.Equal(a.body, first) {
+			t.Error("two different answers to one request")
+		}
+	}
+	if c, _ := e.ca.IssuedCount(ctx); c != 1 {
+		t.Errorf("store holds %d certificates", c)
+	}
+	// And the client sees that certificate.
+	got, err := e.client.Enroll(ctx, csr)
+	p7, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(first)))
+	if err != nil || !bytes.Contains(p7, got.Certificate.Raw) {
+		t.Errorf("client got another certificate (%v)", err)
 	}
 }
