@@ -42,6 +42,9 @@ type Error struct {
 func (e *Error) Error() string {
 	switch e.Kind {
 	case Refused:
+		if e.Refusal.Code != "" {
+			return fmt.Sprintf("prefecture %s: refused by the CA (HTTP %d, %s): %s", e.Op, e.Status, e.Refusal.Code, e.Refusal.Reason)
+		}
 		return fmt.Sprintf("prefecture %s: refused by the CA (HTTP %d): %s", e.Op, e.Status, e.Refusal.Reason)
 	case Unreachable:
 		return fmt.Sprintf("prefecture %s: CA unreachable: %v", e.Op, e.Err)
@@ -66,6 +69,16 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
+// estReasonsJA translates the fixed refusal texts of globalsign/est's
+// server, which carry no Japanese reason of their own.
+var estReasonsJA = map[string]string{
+	"invalid PKCS10 certificate signing request signature": "申請データの署名を公開鍵で検証できません（カード内の鍵で署名されていません）",
+	"malformed PKCS10 certificate signing request":         "申請データの形式が正しくありません",
+	"invalid base64 encoding":                              "申請データの形式が正しくありません",
+	"authorization required":                               "端末の認証が必要です",
+	"invalid client certificate":                           "端末証明書が受け付けられませんでした",
+}
+
 var opNames = map[string]string{
 	"enroll":  "電子証明書の発行申請",
 	"revoke":  "電子証明書の失効申請",
@@ -84,6 +97,9 @@ func (e *Error) UserMessage() string {
 	switch e.Kind {
 	case Refused:
 		why := e.Refusal.ReasonJA
+		if why == "" {
+			why = estReasonsJA[e.Refusal.Reason]
+		}
 		if why == "" {
 			why = e.Refusal.Reason
 		}

@@ -307,7 +307,7 @@ func TestRefusals(t *testing.T) {
 		code     string
 		contains string // in the English or Japanese reason
 	}{
-		{"bad signature", tamper(csrFor(t, rsaKey(t, 2), good)), nil, 400, "", "signature"},
+		{"bad signature", tamper(csrFor(t, rsaKey(t, 2), good)), nil, 400, "", "signature"}, // refused by globalsign/est's router before the CA
 		{"RSA-1024", csrFor(t, rsa1024, good), nil, 400, prefecture.RefusalBadKey, "1024 bits"},
 		{"P-256 not configured", csrFor(t, p256Key(t), good), nil, 400, prefecture.RefusalBadKey, "P-256"},
 		{"JIS X 0213 character in the name", csrFor(t, rsaKey(t, 2), resident("𠮟山\u3000花子")), nil, 400, prefecture.RefusalCharset, "1文字目「𠮟」"},
@@ -343,6 +343,9 @@ func TestRefusals(t *testing.T) {
 			}
 			if tt.code != "" && pe.Refusal.ReasonJA == "" {
 				t.Error("no Japanese reason")
+			}
+			if strings.Contains(pe.UserMessage(), pe.Refusal.Reason) {
+				t.Errorf("UserMessage shows the English reason: %s", pe.UserMessage())
 			}
 			if msg := pe.UserMessage(); !strings.Contains(msg, "受け付けませんでした") {
 				t.Errorf("UserMessage = %s", msg)
@@ -857,5 +860,28 @@ func TestConcurrentIdenticalRequests(t *testing.T) {
 	p7, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(first)))
 	if err != nil || !bytes.Contains(p7, got.Certificate.Raw) {
 		t.Errorf("client got another certificate (%v)", err)
+	}
+}
+
+// TestCheckRequestProofOfPossession checks the CA's own signature check,
+// which globalsign/est's router normally reaches first.
+func TestCheckRequestProofOfPossession(t *testing.T) {
+	csr := csrFor(t, rsaKey(t, 0), resident("山田\u3000太郎"))
+	raw := bytes.Clone(csr.Raw)
+	raw[len(raw)-1] ^= 0x80
+	bad, err := x509.ParseCertificateRequest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ref := checkRequest(bad, false, time.Now()); ref == nil || ref.Code != prefecture.RefusalBadSignature || ref.status != 400 {
+		t.Errorf("tampered request: %+v", ref)
+	}
+	if req, ref := checkRequest(csr, false, time.Now()); ref != nil || req.birth != (forms.Date{Year: 1962, Month: 6, Day: 17}) {
+		t.Errorf("good request: %+v %+v", req, ref)
+	}
+	future := resident("山田\u3000太郎")
+	future.Birth = "520990101"
+	if _, ref := checkRequest(csrFor(t, rsaKey(t, 0), future), false, time.Now()); ref == nil || ref.Code != prefecture.RefusalBadBirth {
+		t.Errorf("future birth: %+v", ref)
 	}
 }
