@@ -2,4 +2,25 @@
 // authentication, the resident's PIN and its policy, key generation on the
 // card, a crypto.Signer backed by the card, the PKCS#10 request carrying the
 // JPKI subjectAltName, writing and verifying the certificate, and PIN reset.
+//
+// An issuance on a card in a reader:
+//
+//	card, _ := keygen.Open(conn)                    // conn from cardio.Reader.Connect
+//	card.Prepare(ctx, master)                       // blank: default key, new CHUID
+//	card.SetPIN(ctx, pin, confirm)                  // policy, CHANGE REFERENCE DATA
+//	card.GenerateKey(ctx, keygen.AlgRSA2048)        // slot 9C, PIN-always
+//	csr, _ := card.CreateRequest(ctx, subject, items, pin)
+//	// … the prefecture issues the certificate …
+//	card.WriteCertificate(ctx, cert, items)         // checks, PUT DATA, read back
+//	card.Finish(ctx, master)                        // per-card PUK and management key
+//
+// The per-card management key (AES-256) and PUK (eight digits) are derived
+// with HKDF-SHA256 from the municipality's master secret, salted with the
+// card ID (the CHUID's GUID), each under its own label. Neither they nor the
+// master secret nor any PIN is logged or stored; PINs travel as []byte,
+// and the package wipes the copies it makes.
+//
+// Every failure on the card is a *StepError naming the step and saying
+// whether the card is still usable; its UserMessage is Japanese for the
+// clerk.
 package keygen
