@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"madoguchi/cardio"
 )
@@ -48,9 +49,15 @@ func runCardEmulator(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	unlock, err := cardio.LockVPCD(ctx, cardio.VPCDLockPath)
+	// Tests and other card-emulators use the same vpcd slot; wait for them.
+	quick, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	unlock, err := cardio.LockVPCD(quick, cardio.VPCDLockPath)
+	cancel()
 	if err != nil {
-		return err
+		fmt.Fprintf(os.Stderr, "card-emulator: waiting for %s (tests or another card-emulator use the vpcd slot)\n", cardio.VPCDLockPath)
+		if unlock, err = cardio.LockVPCD(ctx, cardio.VPCDLockPath); err != nil {
+			return err
+		}
 	}
 	defer unlock()
 

@@ -92,6 +92,7 @@ type Card struct {
 	id         string           // CHUID GUID in hex, once known
 	prep       preparation      // how this session authenticated
 	defaultKey bool             // the default management key was proven in this session
+	known      State            // what State found, reused once by Prepare
 	alg        cardio.Algorithm // algorithm of pub
 	pub        crypto.PublicKey // the key in 9C, once generated or expected
 	puk        []byte           // derived PUK held between Prepare and Finish, wiped by Wipe
@@ -110,6 +111,9 @@ func Open(card *cardio.Card) (*Card, error) {
 // default management key, which leaves it authenticated for Prepare.
 func (c *Card) State(ctx context.Context) (State, error) {
 	st, err := c.state(ctx)
+	if err == nil {
+		c.known = st
+	}
 	return st, stepErr(StepState, err)
 }
 
@@ -174,9 +178,14 @@ func (c *Card) Prepare(ctx context.Context, master []byte) error {
 		return stepErr(StepPrepare, ErrMasterSecret)
 	}
 	c.prep = notPrepared
-	st, err := c.state(ctx)
-	if err != nil {
-		return stepErr(StepPrepare, err)
+	// State's answer on this connection still holds: the card cannot have
+	// changed without the connection failing.
+	st, err := c.known, error(nil)
+	c.known = 0
+	if st == 0 {
+		if st, err = c.state(ctx); err != nil {
+			return stepErr(StepPrepare, err)
+		}
 	}
 	switch st {
 	case StateBlank:

@@ -557,3 +557,27 @@ func TestStepErrorMessages(t *testing.T) {
 		t.Errorf("Error/Unwrap: %v", foreign)
 	}
 }
+
+// TestIssuanceAPDUBudget counts the APDUs of the whole card half, State
+// included, against the budget of 25.
+func TestIssuanceAPDUBudget(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts cardio.EmulatorOptions
+		max  uint64
+	}{
+		{"extended", cardio.EmulatorOptions{}, 25},
+		{"chaining", cardio.EmulatorOptions{ShortOnly: true}, 0}, // reported only
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			r := cardio.NewEmulatedReader("r")
+			r.Insert(cardio.NewEmulator(mode.opts))
+			issueCard(t, r, keygen.AlgRSA2048)
+			n := openConns[len(openConns)-1].Transmits()
+			t.Logf("%s: %d APDUs for State, Prepare, SetPIN, GenerateKey, CreateRequest, WriteCertificate, Finish", mode.name, n)
+			if mode.max > 0 && n > mode.max {
+				t.Fatalf("%d APDUs, budget %d", n, mode.max)
+			}
+		})
+	}
+}
