@@ -156,20 +156,28 @@ func issueCard(t testing.TB, r cardio.Reader, alg keygen.Algorithm) *x509.Certif
 	if st, err := card.State(ctx); err != nil || st != keygen.StateBlank {
 		t.Fatalf("State = %v, %v; want blank", st, err)
 	}
+	items := testItems(t)
+	cert := theCA(t).issue(t, request(t, card, alg, items))
+	must(t, card.WriteCertificate(ctx, cert, items))
+	must(t, card.Finish(ctx, testMaster))
+	return cert
+}
+
+// request runs Prepare, SetPIN (residentPIN), GenerateKey and
+// CreateRequest on card and returns the request.
+func request(t testing.TB, card *keygen.Card, alg keygen.Algorithm, items jpkicert.Items) []byte {
+	t.Helper()
+	ctx := context.Background()
 	must(t, card.Prepare(ctx, testMaster))
 	must(t, card.SetPIN(ctx, residentPIN, residentPIN))
 	if _, err := card.GenerateKey(ctx, alg); err != nil {
 		t.Fatal(err)
 	}
-	items := testItems(t)
 	csr, err := card.CreateRequest(ctx, testSubject, items, residentPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := theCA(t).issue(t, csr)
-	must(t, card.WriteCertificate(ctx, cert, items))
-	must(t, card.Finish(ctx, testMaster))
-	return cert
+	return csr
 }
 
 func must(t testing.TB, err error) {

@@ -342,15 +342,8 @@ func TestFinishInterruptedAfterPUK(t *testing.T) {
 	ctx := context.Background()
 	emu, r := emulated(t)
 	card, conn := open(t, r)
-	must(t, card.Prepare(ctx, testMaster))
-	must(t, card.SetPIN(ctx, residentPIN, residentPIN))
-	if _, err := card.GenerateKey(ctx, keygen.AlgRSA2048); err != nil {
-		t.Fatal(err)
-	}
 	items := testItems(t)
-	csr, err := card.CreateRequest(ctx, testSubject, items, residentPIN)
-	must(t, err)
-	must(t, card.WriteCertificate(ctx, theCA(t).issue(t, csr), items))
+	must(t, card.WriteCertificate(ctx, theCA(t).issue(t, request(t, card, keygen.AlgRSA2048, items)), items))
 	// Finish on a second card with the same ID gives us this card's PUK:
 	// set it by hand, as an interrupted Finish would have.
 	id, _ := card.ID()
@@ -447,15 +440,8 @@ func TestCertificateChecksBeforeWriting(t *testing.T) {
 	ctx := context.Background()
 	_, r := emulated(t)
 	card, _ := open(t, r)
-	must(t, card.Prepare(ctx, testMaster))
-	must(t, card.SetPIN(ctx, residentPIN, residentPIN))
-	if _, err := card.GenerateKey(ctx, keygen.AlgRSA2048); err != nil {
-		t.Fatal(err)
-	}
 	items := testItems(t)
-	csr, err := card.CreateRequest(ctx, testSubject, items, residentPIN)
-	must(t, err)
-	good := theCA(t).issue(t, csr)
+	good := theCA(t).issue(t, request(t, card, keygen.AlgRSA2048, items))
 
 	// A certificate for another key, with the right items.
 	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
