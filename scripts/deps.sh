@@ -6,7 +6,7 @@ packages=(
   gcc pkg-config                      # cgo
   libgl1-mesa-dev xorg-dev            # Fyne (OpenGL, X11)
   libpcsclite-dev                     # github.com/ebfe/scard
-  pcscd vsmartcard-vpcd opensc        # card tests through the real PC/SC stack
+  pcscd vsmartcard-vpcd opensc opensc-pkcs11  # card tests through the real PC/SC stack and OpenSC interop
   xvfb xdotool x11-utils imagemagick  # screen tests: headless X, keyboard, screenshots
   tesseract-ocr tesseract-ocr-jpn     # screen test: reads the Japanese text back
   poppler-utils                       # pdftotext / pdftoppm for the printing tests

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"madoguchi/app/registry"
+	"madoguchi/forms"
+)
+
+// searchEntry is an entry whose Up and Down keys move the highlighted
+// search result, so the clerk never leaves the keyboard's home row.
+type searchEntry struct {
+	widget.Entry
+	onMove func(delta int)
+}
+
+func newSearchEntry(placeholder string, onMove func(int)) *searchEntry {
+	e := &searchEntry{onMove: onMove}
+	e.ExtendBaseWidget(e)
+	e.SetPlaceHolder(placeholder)
+	return e
+}
+
+// TypedKey moves the highlight on Up and Down and types otherwise.
+func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyDown:
+		e.onMove(1)
+	case fyne.KeyUp:
+		e.onMove(-1)
+	default:
+		e.Entry.TypedKey(k)
+	}
+}
+
+// SearchFunc runs a registry search.
+type SearchFunc func(ctx context.Context, q registry.Query) (registry.Result, error)
+
+// SearchScreen finds the resident: by 住民コード digits, by ふりがな typed
+// as romaji or kana, and by 生年月日 typed as digits, combinable. Enter
+// searches; once results are shown, Up/Down move the highlight and Enter
+// on an unchanged query takes the highlighted resident.
+type SearchScreen struct {
+	run      func(op string, f func(ctx context.Context) error, then func()) // runs f off the UI goroutine
+	search   SearchFunc
+	onSelect func(registry.Resident)
+
+	code, kana, birth *searchEntry
+	results           *widget.List
+	info              *widget.Label
+	found             []registry.Resident
+	highlight         int
+	lastQuery         string
+	box               fyne.CanvasObject
+}
+
+func newSearchScreen(run func(string, func(context.Context) error, func()), search SearchFunc, onSelect func(registry.Resident)) *SearchScreen {
+	s := &SearchScreen{run: run, search: search, onSelect: onSelect, highlight: -1}
+	s.code = newSearchEntry("住民コード（数字）", s.move)
+	s.kana = newSearchEntry("ふりがな（ローマ字可：takahashi）", s.move)
+	s.birth = newSearchEntry("生年月日（S37.6.17、19620617）", s.move)
+	for _, e := range []*searchEntry{s.code, s.kana, s.birth} {
+		e.OnSubmitted = func(string) { s.Submit() }
+	}
+	s.info = widget.NewLabel("住民コード・ふりがな・生年月日のどれか（組み合わせ可）を入力し、Enter で検索します。")
+	s.info.Wrapping = fyne.TextWrapWord
+	s.results = widget.NewList(
+		func() int { return len(s.found) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			l.SetText(residentLine(s.found[i]))
+			if i == s.highlight {
+				l.TextStyle = fyne.TextStyle{Bold: true}
+			} else {
+				l.TextStyle = fyne.TextStyle{}
+			}
+			l.Refresh()
+		},
+	)
+	s.results.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(s.found) {
+			s.onSelect(s.found[i])
+		}
+	}
+	button := widget.NewButton("検索", s.Submit)
+	button.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("住民コード", s.code),
+		widget.NewFormItem("ふりがな", s.kana),
+		widget.NewFormItem("生年月日", s.birth),
+	)
+	s.box = container.NewBorder(container.NewVBox(form, button, s.info), nil, nil, nil, s.results)
+	return s
+}
+
+// Object is the screen's canvas object.
+func (s *SearchScreen) Object() fyne.CanvasObject { return s.box }
+
+// Focus puts the cursor where the clerk starts typing.
+func (s *SearchScreen) Focus(c fyne.Canvas) { c.Focus(s.kana) }
+
+func (s *SearchScreen) query() (registry.Query, string, error) {
+	q := registry.Query{Code: s.code.Text, Kana: s.kana.Text, Limit: 20}
+	if b := strings.TrimSpace(s.birth.Text); b != "" {
+		d, err := forms.ParseDate(b)
+		if err != nil {
+			return q, "", err
+		}
+		q.Birth = d
+	}
+	key := s.code.Text + "\x00" + s.kana.Text + "\x00" + s.birth.Text
+	return q, key, nil
+}
+
+// Submit searches, or takes the highlighted resident when the query has
+// not changed since the last search.
+func (s *SearchScreen) Submit() {
+	q, key, err := s.query()
+	if err != nil {
+		s.info.SetText(userMessage(err, "生年月日を読み取れません。"))
+		return
+	}
+	if key == s.lastQuery && s.highlight >= 0 && s.highlight < len(s.found) {
+		s.results.Select(s.highlight)
+		return
+	}
+	if strings.TrimSpace(q.Code+q.Kana) == "" && q.Birth.IsZero() {
+		s.info.SetText("検索する項目を入力してください。")
+		return
+	}
+	var res registry.Result
+	s.run("住民を検索しています…", func(ctx context.Context) error {
+		var err error
+		res, err = s.search(ctx, q)
+		return err
+	}, func() {
+		s.found, s.lastQuery = res.Residents, key
+		s.highlight = -1
+		if len(s.found) > 0 {
+			s.highlight = 0
+		}
+		s.results.UnselectAll()
+		s.results.Refresh()
+		switch {
+		case len(s.found) == 0:
+			s.info.SetText("該当する住民がいません。入力を確かめてください。")
+		case res.More:
+			s.info.SetText(fmt.Sprintf("%d件以上あります。上位%d件を表示しています。条件を加えてください。↑↓で選び Enter で決定。", len(s.found), len(s.found)))
+		default:
+			s.info.SetText(fmt.Sprintf("%d件見つかりました。↑↓で選び Enter で決定します。", len(s.found)))
+		}
+	})
+}
+
+func (s *SearchScreen) move(delta int) {
+	if len(s.found) == 0 {
+		return
+	}
+	s.highlight = min(max(s.highlight+delta, 0), len(s.found)-1)
+	s.results.ScrollTo(s.highlight)
+	s.results.Refresh()
+}
+
+// residentLine is one search result: code, name, reading, birth, status.
+func residentLine(r registry.Resident) string {
+	status := ""
+	if r.Status != registry.StatusResident {
+		status = "【" + r.Status.Label() + "】"
+	}
+	return fmt.Sprintf("%s  %s（%s）  %s  %s  %s", r.Code, r.Name(), r.Kana(), r.Birth.Wareki(), r.Address, status)
+}
