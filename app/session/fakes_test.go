@@ -88,6 +88,8 @@ func (c *fakeCard) GenerateKey(ctx context.Context) (crypto.PublicKey, error) {
 	return k.Public(), nil
 }
 
+func (c *fakeCard) ExpectKey(pub crypto.PublicKey) error { return nil }
+
 func (c *fakeCard) CreateRequest(ctx context.Context, subject pkix.Name, items jpkicert.Items, pin []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

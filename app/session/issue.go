@@ -235,7 +235,14 @@ func (m *Manager) GenerateKey(ctx context.Context, by, id string, card Card, pin
 	if err != nil {
 		return err
 	}
-	if err := card.SetPIN(ctx, pin, confirm); err != nil {
+	err = card.SetPIN(ctx, pin, confirm)
+	if notPrepared(err) {
+		// A new connection to the card (after a restart): prepare it again.
+		if err = m.reprepare(ctx, s, by, card); err == nil {
+			err = card.SetPIN(ctx, pin, confirm)
+		}
+	}
+	if err != nil {
 		return err
 	}
 	pub, err := card.GenerateKey(ctx)
@@ -357,6 +364,19 @@ func (m *Manager) Write(ctx context.Context, by, id string, card Card) error {
 		return err
 	}
 	cardErr := card.WriteCertificate(ctx, cert, items)
+	if notPrepared(cardErr) {
+		// A session resumed in a new process: prepare the card again and
+		// tell it which key it holds (the stored request has it).
+		pub, err := x509.ParsePKIXPublicKey(s.PublicKey)
+		if err != nil {
+			return err
+		}
+		if cardErr = m.reprepare(ctx, s, by, card); cardErr == nil {
+			if cardErr = card.ExpectKey(pub); cardErr == nil {
+				cardErr = card.WriteCertificate(ctx, cert, items)
+			}
+		}
+	}
 	if cardErr == nil {
 		cardErr = card.Finish(ctx, m.master)
 	}
@@ -367,6 +387,28 @@ func (m *Manager) Write(ctx context.Context, by, id string, card Card) error {
 		return cardErr
 	}
 	return m.commit(ctx, s, change{to: Written, by: by, note: "certificate written, read back and card finished: serial " + s.CertSerial})
+}
+
+// reprepare prepares again the session's card on a connection that has
+// not prepared it (after a restart, or a card taken out and put back).
+// Preparing a card that has no certificate yet gives it a new ID, which is
+// committed before anything else is done to the card, so that the stored
+// ID always names the card in the reader.
+func (m *Manager) reprepare(ctx context.Context, s *Session, by string, card Card) error {
+	if err := card.Prepare(ctx, m.master); err != nil {
+		return err
+	}
+	id, err := card.ID()
+	if err != nil || id == s.CardID {
+		return err
+	}
+	if err := m.commit(ctx, s, change{to: s.State, by: by, action: "session.card_prepared_again",
+		note: "card prepared again on a new connection: " + s.CardID + " is now " + id,
+		set:  map[string]any{"card_id": id}}); err != nil {
+		return err
+	}
+	s.CardID = id
+	return nil
 }
 
 // Deliver hands the card over (交付): it revokes the resident's other

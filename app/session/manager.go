@@ -25,8 +25,11 @@ import (
 )
 
 // Card is the on-card half of a procedure, as package keygen provides it
-// for a card in the reader. Implementations wipe nothing the caller owns;
-// the session wipes PINs after use.
+// for a card in the reader (see KeygenCard). Implementations wipe nothing
+// the caller owns; the session wipes PINs after use. A step that finds the
+// card not prepared in this connection (an error matching
+// keygen.ErrNotPrepared, as after a restart) prepares it again and retries
+// once.
 type Card interface {
 	// ID is the card's identifier, stable across sessions.
 	ID() (string, error)
@@ -37,6 +40,9 @@ type Card interface {
 	SetPIN(ctx context.Context, pin, confirm []byte) error
 	// GenerateKey generates the signing key pair on the card.
 	GenerateKey(ctx context.Context) (crypto.PublicKey, error)
+	// ExpectKey tells the card which public key it holds, when a session
+	// resumes after the key was generated in an earlier process.
+	ExpectKey(pub crypto.PublicKey) error
 	// CreateRequest builds the PKCS#10 request, signed on the card.
 	CreateRequest(ctx context.Context, subject pkix.Name, items jpkicert.Items, pin []byte) ([]byte, error)
 	// WriteCertificate checks the certificate against the card's key and
@@ -86,10 +92,10 @@ type Manager struct {
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
 
-	// CardUnusable tells whether a card error means the card can no
-	// longer serve this session (so that a session with a certificate
-	// issued for that card fails, and the certificate is revoked). The
-	// default treats every card error as one to retry.
+	// CardUnusable tells whether a card error at the write step means
+	// the card can no longer serve this session (so that the session
+	// fails and its certificate is revoked). The default is the package's
+	// CardUnusable; other card errors leave the step to retry.
 	CardUnusable func(error) bool
 }
 
@@ -106,6 +112,7 @@ func NewManager(db *store.DB, o Options) *Manager {
 	return &Manager{
 		db: db, reg: registry.New(db), ca: o.CA, master: append([]byte(nil), o.Master...),
 		prefecture: o.Prefecture, municipal: o.Municipality, locks: map[string]*sync.Mutex{},
+		CardUnusable: CardUnusable,
 	}
 }
 
