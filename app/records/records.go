@@ -327,10 +327,15 @@ type Record struct {
 }
 
 // Result is the record book's 結果 column: 交付 / 完了, 中止, エラー or 処理中.
-func (r Record) Result() string {
-	switch r.Outcome {
+func (r Record) Result() string { return ResultLabel(r.Kind, r.Outcome) }
+
+// ResultLabel names an outcome of a session of kind k as the record book
+// and the daily summary print it: 交付 (a completed issuance), 完了 (a
+// completed revocation or PIN reset), 中止, エラー or 処理中.
+func ResultLabel(k forms.ApplicationKind, o Outcome) string {
+	switch o {
 	case OutcomeCompleted:
-		if r.Kind.IssuesCertificate() {
+		if k.IssuesCertificate() {
 			return "交付"
 		}
 		return "完了"
