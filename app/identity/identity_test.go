@@ -157,3 +157,27 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// FuzzClerkInput checks the normalisations applied to what a clerk types:
+// a masked number shows at most its last 4 characters, and address
+// normalisation is idempotent.
+func FuzzClerkInput(f *testing.F) {
+	f.Add("ＴＲ１２３４５６７", "東京都千代田区本町二十三丁目１－２")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, number, addr string) {
+		m := MaskNumber(number)
+		visible := 0
+		for _, r := range m {
+			if r != '*' {
+				visible++
+			}
+		}
+		if visible > 4 {
+			t.Fatalf("MaskNumber(%q) = %q shows %d characters", number, m, visible)
+		}
+		n := NormalizeAddress(addr)
+		if NormalizeAddress(n) != n {
+			t.Fatalf("NormalizeAddress not idempotent on %q: %q then %q", addr, n, NormalizeAddress(n))
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"madoguchi/forms"
 )
@@ -191,4 +192,34 @@ func TestSearchUsesIndexes(t *testing.T) {
 			t.Errorf("%+v: sorts in a temporary b-tree: %s", q, p)
 		}
 	}
+}
+
+// FuzzQuery feeds what a clerk may type into every search field: the
+// query either compiles into a statement whose placeholders match its
+// arguments, or is refused with a *QueryError.
+func FuzzQuery(f *testing.F) {
+	f.Add("12345678903", "takahashi hanako", "髙橋", uint16(1962), uint8(6), uint8(17))
+	f.Add("１２３４", "ﾀｶﾊｼ", "", uint16(0), uint8(0), uint8(0))
+	f.Add("", "kyouko", "渡邊", uint16(2001), uint8(2), uint8(29))
+	f.Fuzz(func(t *testing.T, code, kana, name string, y uint16, m, d uint8) {
+		q := Query{Code: code, Kana: kana, Name: name}
+		if y != 0 {
+			q.Birth = forms.Date{Year: int(y), Month: time.Month(m), Day: int(d)}
+		}
+		c, err := q.compile()
+		if err != nil {
+			var qe *QueryError
+			if !errors.As(err, &qe) || qe.UserMessage() == "" {
+				t.Fatalf("error %v is not a *QueryError with a message", err)
+			}
+			return
+		}
+		stmt, args := c.sql()
+		if n := strings.Count(stmt, "?"); n != len(args) {
+			t.Fatalf("%d placeholders, %d arguments: %s", n, len(args), stmt)
+		}
+		if c.limit < 1 || c.limit > MaxLimit {
+			t.Fatalf("limit %d", c.limit)
+		}
+	})
 }
