@@ -19,6 +19,7 @@ import (
 	"madoguchi/app/staff"
 	"madoguchi/app/store"
 	"madoguchi/cardio"
+	"madoguchi/forms"
 	"madoguchi/keygen"
 )
 
@@ -120,6 +121,7 @@ func (c *Counter) open(ctx context.Context) (err error) {
 		if added > 0 {
 			c.log.Info("demo registry created", "residents", added)
 		}
+		c.checkDemoForms(ctx)
 	}
 
 	if err := c.openCA(ctx); err != nil {
@@ -133,6 +135,21 @@ func (c *Counter) open(ctx context.Context) (err error) {
 		c.reader = c.emu
 	}
 	return nil
+}
+
+// checkDemoForms warns when the demo registry's addresses cannot pass the
+// form's checks (a prefecture that is not one of the 47 makes every
+// application fail), so that the cause is in the log and not only in a
+// refused application.
+func (c *Counter) checkDemoForms(ctx context.Context) {
+	for r := range registry.Demo(registry.DemoOptions{Seed: DemoSeed, Count: 1, Prefecture: c.cfg.Prefecture, Municipality: c.cfg.Municipality}) {
+		a := r.Application(forms.KindNew, forms.Today())
+		a.Substitutes = registry.SuggestSubstitutes(a)
+		if err := a.Validate(); err != nil {
+			c.log.Warn("demo applications will not validate; use one of the 47 prefectures in the configuration",
+				"prefecture", c.cfg.Prefecture, "err", err)
+		}
+	}
 }
 
 // openCA starts the embedded reference CA or connects to the configured
