@@ -133,6 +133,12 @@ func (c *Counter) open(ctx context.Context) (err error) {
 	if cfg.Reader.Mode == config.ReaderEmulated {
 		c.emu = cardio.NewEmulatedReader("madoguchi 模擬カードリーダー")
 		c.reader = c.emu
+		if c.persistCards() {
+			c.sessions.Hooks = c.savingHooks(opt.Hooks)
+			if err := c.restoreCard(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -196,6 +202,11 @@ func (c *Counter) dataDir() string {
 // Close stops the embedded CA, wipes the master secret and closes the
 // database. Open sessions stay open for the next run.
 func (c *Counter) Close() error {
+	if c.emu != nil {
+		if err := c.saveCardInReader(); err != nil {
+			c.log.Warn("cannot save the emulated card", "err", err)
+		}
+	}
 	if c.sessions != nil {
 		c.sessions.Close()
 	}
@@ -264,7 +275,7 @@ func (c *Counter) InsertBlankCard() (*cardio.Emulator, error) {
 	if err := c.emu.Insert(card); err != nil {
 		return nil, err
 	}
-	return card, nil
+	return card, c.saveCardInReader()
 }
 
 // masterLength is the size of a master secret the demo creates.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"madoguchi/app/audit"
@@ -28,10 +27,6 @@ const (
 // exitCrashed is the child's exit status when it died where it was told.
 const exitCrashed = 3
 
-// cardFile is where the child keeps the emulated card's memory: a real
-// card keeps its state when the process holding the reader dies.
-func cardFile(dir string) string { return filepath.Join(dir, "card.state") }
-
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(envCrashDir); dir != "" {
 		os.Exit(crashChild(dir, session.State(os.Getenv(envCrashState)), os.Getenv(envCrashBefore) == "1"))
@@ -40,17 +35,13 @@ func TestMain(m *testing.M) {
 }
 
 // crashChild runs an issuance on the embedded default in dir and exits the
-// process with os.Exit(exitCrashed) at the commit of state at, saving the
-// card's memory first.
+// process with os.Exit(exitCrashed) at the commit of state at. The
+// embedded default has saved the emulated card's memory just before, as a
+// real card keeps its memory when the PC dies.
 func crashChild(dir string, at session.State, before bool) int {
 	ctx := context.Background()
-	emu := cardio.NewEmulator(cardio.EmulatorOptions{})
 	hook := func(id string, to session.State) error {
 		if to == at {
-			if err := emu.SaveFile(cardFile(dir)); err != nil {
-				fmt.Fprintln(os.Stderr, "save card:", err)
-				return err
-			}
 			os.Exit(exitCrashed)
 		}
 		return nil
@@ -65,7 +56,7 @@ func crashChild(dir string, at session.State, before bool) int {
 		return 1
 	}
 	defer c.Close()
-	if err := c.EmulatedReader().Insert(emu); err != nil {
+	if _, err := c.InsertBlankCard(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -128,14 +119,11 @@ func TestProcessCrash(t *testing.T) {
 				t.Fatalf("child: %v\n%s", err, stderr.String())
 			}
 
-			emu, err := cardio.LoadEmulatorFile(cardFile(dir), cardio.EmulatorOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			c := openCounter(t, dir, session.Hooks{})
 			defer c.Close()
-			if err := c.EmulatedReader().Insert(emu); err != nil {
-				t.Fatal(err)
+			emu := c.EmulatedReader().Card()
+			if emu == nil {
+				t.Fatal("the card is not back in the reader")
 			}
 			d := signIn(t, c, staff.DemoClerk)
 			open, err := d.Interrupted(ctx)
