@@ -265,6 +265,12 @@ func TestEmbeddedDefaultEndToEnd(t *testing.T) {
 	if _, err := sup.VerifyAudit(ctx); err != nil {
 		t.Error(err)
 	}
+	// Who looked the resident up is on record too.
+	views, _ := sup.Audit(ctx, audit.Filter{Action: ActionRegistryView, Subject: r.Code, Staff: staff.DemoClerk})
+	searches, _ := sup.Audit(ctx, audit.Filter{Action: ActionRegistrySearch, Staff: staff.DemoClerk})
+	if len(views) == 0 || len(searches) == 0 {
+		t.Errorf("%d views and %d searches in the audit trail", len(views), len(searches))
+	}
 	d.SignOut(ctx)
 	if _, err := d.Search(ctx, registry.Query{Code: r.Code}); !errors.Is(err, ErrSignedOut) {
 		t.Errorf("signed-out desk still works: %v", err)

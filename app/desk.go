@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -63,20 +65,49 @@ func (d *Desk) ChangePassword(ctx context.Context, current, next []byte) error {
 // --- Registry ---
 
 // Search looks residents up by 住民コード, ふりがな (romaji accepted),
-// 生年月日 and 氏名.
+// 生年月日 and 氏名. Each search is in the audit trail (which fields were
+// used and how many residents were shown, not the values).
 func (d *Desk) Search(ctx context.Context, q registry.Query) (registry.Result, error) {
 	if err := d.check(staff.RoleClerk); err != nil {
 		return registry.Result{}, err
 	}
-	return d.c.registry.Search(ctx, q)
+	res, err := d.c.registry.Search(ctx, q)
+	if err != nil {
+		return res, err
+	}
+	var fields []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"code", q.Code != ""}, {"kana", q.Kana != ""}, {"birth", !q.Birth.IsZero()}, {"name", q.Name != ""}} {
+		if f.set {
+			fields = append(fields, f.name)
+		}
+	}
+	_, err = audit.Record(ctx, d.c.db, audit.Entry{Staff: d.acct.ID, Action: ActionRegistrySearch,
+		Detail: fmt.Sprintf("by %s: %d shown", strings.Join(fields, "+"), len(res.Residents))})
+	return res, err
 }
 
-// Resident returns one registry record.
+// ActionRegistrySearch is the audit action of a registry search, and
+// ActionRegistryView that of opening one resident's record.
+const (
+	ActionRegistrySearch = "registry.search"
+	ActionRegistryView   = "registry.view"
+)
+
+// Resident returns one registry record, noting in the audit trail who
+// looked at it.
 func (d *Desk) Resident(ctx context.Context, code string) (registry.Resident, error) {
 	if err := d.check(staff.RoleClerk); err != nil {
 		return registry.Resident{}, err
 	}
-	return d.c.registry.Get(ctx, code)
+	r, err := d.c.registry.Get(ctx, code)
+	if err != nil {
+		return r, err
+	}
+	_, err = audit.Record(ctx, d.c.db, audit.Entry{Staff: d.acct.ID, Action: ActionRegistryView, Subject: r.Code})
+	return r, err
 }
 
 // Prefill returns an application form of kind pre-filled from the
