@@ -463,3 +463,53 @@ func testCrashes(t *testing.T, abandon bool) {
 		}
 	}
 }
+
+// A renewal abandoned after the reference CA issued its certificate: the
+// CA superseded the previous certificate when it issued the new one, and
+// revoked the new one when the session was abandoned; the records say so.
+func TestAbandonedRenewalOnTheReferenceCA(t *testing.T) {
+	ctx := context.Background()
+	c := openCounter(t, t.TempDir(), session.Hooks{})
+	defer c.Close()
+	d := signIn(t, c, staff.DemoClerk)
+	r := residentNeedingSubstitute(t, d)
+	c.InsertBlankCard()
+	first, _ := d.Start(ctx, r.Code, mustPrefill(t, d, r.Code, forms.KindNew))
+	if err := drive(ctx, d, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	first, _ = d.Session(ctx, first.ID)
+	c.RemoveCard()
+	c.InsertBlankCard()
+	s, _ := d.Start(ctx, r.Code, mustPrefill(t, d, r.Code, forms.KindRenewal))
+	out, err := d.CheckIdentity(ctx, s.ID, license)
+	if err != nil || len(out.Revokes) != 1 || out.Revokes[0].Serial != first.CertSerial {
+		t.Fatalf("identity outcome %+v %v", out, err)
+	}
+	card, _ := d.ConnectCard(ctx)
+	defer card.Close()
+	d.PrepareCard(ctx, s.ID, card)
+	p, cf := pins()
+	d.GenerateKey(ctx, s.ID, card, p, cf)
+	if _, err := d.Request(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Abandon(ctx, s.ID, "the resident changed their mind"); err != nil {
+		t.Fatal(err)
+	}
+	for _, serial := range []string{first.CertSerial} {
+		rec, _ := records.Get(ctx, c.db, serial)
+		n, _ := records.ParseSerial(serial)
+		st, _ := c.CA().CA.CertificateStatus(ctx, n)
+		if !st.Revoked || rec.Status != records.CertRevoked {
+			t.Errorf("previous certificate: CA revoked %v, records %s", st.Revoked, rec.Status)
+		}
+	}
+	if v, _ := d.ValidCertificates(ctx, r.Code); len(v) != 0 {
+		t.Errorf("%d valid certificates left in the records", len(v))
+	}
+	sup := signIn(t, c, staff.DemoSupervisor)
+	if n, err := sup.SyncRevocations(ctx); err != nil || n != 0 {
+		t.Errorf("SyncRevocations = %d, %v (nothing left to sync)", n, err)
+	}
+}

@@ -350,6 +350,17 @@ func (d *Desk) Daily(ctx context.Context, day forms.Date) ([]records.Count, erro
 	return records.Daily(ctx, d.c.db, day, time.Local)
 }
 
+// SyncRevocations marks in the records every certificate the CA's CRL
+// lists as revoked (revocations made at the CA: a newer issuance, a
+// registry change notice), and returns how many changed (supervisors
+// only).
+func (d *Desk) SyncRevocations(ctx context.Context) (int, error) {
+	if err := d.check(staff.RoleSupervisor); err != nil {
+		return 0, err
+	}
+	return d.c.sessions.SyncRevocations(ctx, d.acct.ID)
+}
+
 // Audit lists audit entries (supervisors only).
 func (d *Desk) Audit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
 	if err := d.check(staff.RoleSupervisor); err != nil {

@@ -181,5 +181,11 @@ func (m *Manager) end(ctx context.Context, s *Session, by string, to State, reas
 		return err
 	}
 	s.Reason = reason
+	if s.CertSerial != "" {
+		// Issuing may have superseded the resident's previous certificate
+		// at the CA: bring the records in line (best effort; the records
+		// screen can do it again).
+		m.SyncRevocations(ctx, by)
+	}
 	return nil
 }

@@ -165,6 +165,10 @@ type fakeCA struct {
 	down    int   // the next n calls fail as unreachable
 	refuse  error // if set, Enroll refuses with it
 	tamper  bool  // issue certificates with other items
+	// supersede revokes a holder's earlier certificates with the same
+	// items when it issues a new one, as the reference CA does.
+	supersede bool
+	revokedAt map[string]time.Time
 }
 
 func newFakeCA() *fakeCA {
@@ -174,7 +178,7 @@ func newFakeCA() *fakeCA {
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
 	root, _ := x509.ParseCertificate(der)
-	return &fakeCA{key: k, root: root, serial: 0x1000, byKey: map[string]*x509.Certificate{}, revoked: map[string]prefecture.Reason{}}
+	return &fakeCA{key: k, root: root, serial: 0x1000, byKey: map[string]*x509.Certificate{}, revoked: map[string]prefecture.Reason{}, revokedAt: map[string]time.Time{}}
 }
 
 var errFakeDown = &prefecture.Error{Op: "enroll", Kind: prefecture.Unreachable, Err: errors.New("fake CA down")}
@@ -211,6 +215,18 @@ func (ca *fakeCA) Enroll(ctx context.Context, csr *x509.CertificateRequest) (*pr
 		return nil, err
 	}
 	c, _ := x509.ParseCertificate(der)
+	if ca.supersede {
+		newItems, _ := jpkicert.FromExtensions(c.Extensions)
+		for _, old := range ca.byKey {
+			s := old.SerialNumber.Text(16)
+			if it, _ := jpkicert.FromExtensions(old.Extensions); it == newItems {
+				if _, done := ca.revoked[s]; !done {
+					ca.revoked[s] = prefecture.ReasonSuperseded
+					ca.revokedAt[s] = time.Now()
+				}
+			}
+		}
+	}
 	ca.byKey[k] = c
 	ca.issued++
 	return &prefecture.Enrollment{Certificate: c, Chain: []*x509.Certificate{ca.root}}, nil
@@ -228,7 +244,28 @@ func (ca *fakeCA) Revoke(ctx context.Context, serial *big.Int, reason prefecture
 		return &prefecture.Revocation{Serial: serial, RevokedAt: time.Now(), Reason: r, Already: true}, nil
 	}
 	ca.revoked[s] = reason
+	ca.revokedAt[s] = time.Now()
 	return &prefecture.Revocation{Serial: serial, RevokedAt: time.Now(), Reason: reason}, nil
+}
+
+func (ca *fakeCA) CRL(ctx context.Context) (*x509.RevocationList, error) {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	if ca.down > 0 {
+		ca.down--
+		return nil, errFakeDown
+	}
+	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour)}
+	for s, r := range ca.revoked {
+		n, _ := new(big.Int).SetString(s, 16)
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: n, RevocationTime: ca.revokedAt[s], ReasonCode: r.CRLReason()})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.root, ca.key)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseRevocationList(der)
 }
 
 func (ca *fakeCA) isRevoked(serial string) bool {

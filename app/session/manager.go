@@ -62,6 +62,8 @@ type CA interface {
 	Enroll(ctx context.Context, csr *x509.CertificateRequest) (*prefecture.Enrollment, error)
 	// Revoke must succeed (reporting Already) for a revoked certificate.
 	Revoke(ctx context.Context, serial *big.Int, reason prefecture.Reason) (*prefecture.Revocation, error)
+	// CRL returns the CA's current revocation list, checked.
+	CRL(ctx context.Context) (*x509.RevocationList, error)
 }
 
 // Hooks let tests stop a step at a chosen point, as a crash would.

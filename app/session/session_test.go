@@ -467,3 +467,56 @@ func TestPINResetSession(t *testing.T) {
 		t.Errorf("session %+v", got)
 	}
 }
+
+// A renewal whose new certificate superseded the previous one at the CA,
+// then abandoned: the records learn from the CA's CRL that the previous
+// certificate is revoked, instead of showing it valid.
+func TestAbandonedRenewalSyncsSupersededCertificate(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.ca.supersede = true
+	first := e.issue(yamada, newFakeCard())
+	s, _ := e.m.Start(ctx, "clerk01", yamada, e.app(yamada, forms.KindRenewal))
+	card := newFakeCard()
+	for st, _ := e.m.Get(ctx, s.ID); st.State != Issued; st, _ = e.m.Get(ctx, s.ID) {
+		if err := e.drive1(s.ID, card); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, _ := records.Get(ctx, e.db, first.CertSerial); rec.Status != records.CertValid {
+		t.Fatalf("before: %s", rec.Status)
+	}
+	if err := e.m.Abandon(ctx, "clerk01", s.ID, "card damaged"); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := records.Get(ctx, e.db, first.CertSerial)
+	if rec.Status != records.CertRevoked || rec.RevokeReason != "superseded" {
+		t.Errorf("previous certificate in the records: %s (%s)", rec.Status, rec.RevokeReason)
+	}
+	// Running it again changes nothing.
+	if n, err := e.m.SyncRevocations(ctx, "super01"); err != nil || n != 0 {
+		t.Errorf("second sync: %d, %v", n, err)
+	}
+	e.verifyAudit()
+}
+
+// drive1 runs one step of a session.
+func (e *env) drive1(id string, card Card) error {
+	ctx := context.Background()
+	s, err := e.m.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch s.State {
+	case Received:
+		_, err = e.m.CheckIdentity(ctx, "clerk01", id, photoID)
+	case Identified:
+		err = e.m.PrepareCard(ctx, "clerk01", id, card)
+	case CardReady:
+		p, c := pin()
+		err = e.m.GenerateKey(ctx, "clerk01", id, card, p, c)
+	case KeyGenerated, Requesting:
+		_, err = e.m.Request(ctx, "clerk01", id)
+	}
+	return err
+}
