@@ -95,8 +95,8 @@ func DefaultPath() (string, error) {
 func Default(dataDir string) Config {
 	return Config{
 		DatabasePath:     filepath.Join(dataDir, "madoguchi-demo.db"),
-		Municipality:     "デモ市",
-		Prefecture:       "デモ県",
+		Municipality:     "窓口市",
+		Prefecture:       "東京都",
 		MasterSecretFile: filepath.Join(dataDir, "master-secret.key"),
 		Reader:           Reader{Mode: ReaderEmulated},
 		CA:               CA{Mode: CAEmbedded},

@@ -74,8 +74,8 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("setup", stderr)
 	dir := fs.String("dir", "", "directory for the CA (created)")
-	pref := fs.String("prefecture", "デモ県", "prefecture (都道府県)")
-	muni := fs.String("municipality", "デモ市", "the terminal's municipality (市区町村)")
+	pref := fs.String("prefecture", "東京都", "prefecture (都道府県)")
+	muni := fs.String("municipality", "窓口市", "the terminal's municipality (市区町村)")
 	code := fs.String("code", "999999", "the municipality's local-government code")
 	term := fs.String("terminal", "madoguchi-01", "the terminal's name")
 	addr := fs.String("addr", "127.0.0.1:8443", "address the CA will listen on")

@@ -73,8 +73,8 @@ func (s *Server) Close() error { return s.http.Close() }
 
 // EmbeddedOptions describe the CA that StartEmbedded creates on first use.
 type EmbeddedOptions struct {
-	Prefecture       string // default デモ県
-	Municipality     string // default デモ市
+	Prefecture       string // default 東京都
+	Municipality     string // default 窓口市
 	MunicipalityCode string // default 999999
 	Terminal         string // default madoguchi-demo
 	Validity         string // default ValidityFifthBirthday
@@ -118,8 +118,8 @@ func StartEmbedded(ctx context.Context, dir string, o EmbeddedOptions) (*Embedde
 				*p = v
 			}
 		}
-		def(&so.Prefecture, "デモ県")
-		def(&so.Municipality, "デモ市")
+		def(&so.Prefecture, "東京都")
+		def(&so.Municipality, "窓口市")
 		def(&so.MunicipalityCode, "999999")
 		def(&so.Terminal, "madoguchi-demo")
 		if err := Setup(dir, so); err != nil {
