@@ -274,6 +274,7 @@ type OpenError struct {
 }
 
 func (e *OpenError) Error() string { return fmt.Sprintf("store: open %s: %v", e.Path, e.Err) }
+
 // Unwrap returns the cause.
 func (e *OpenError) Unwrap() error { return e.Err }
 
