@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"madoguchi/app"
 	"madoguchi/app/config"
 	"madoguchi/assets"
 	"madoguchi/forms/jpfont"
@@ -41,11 +43,23 @@ func runGUI(args []string) error {
 		return err
 	}
 
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	counter, err := app.Open(context.Background(), cfg, app.Options{Logger: logger})
+	if err != nil {
+		var um interface{ UserMessage() string }
+		if errors.As(err, &um) {
+			fmt.Fprintln(os.Stderr, um.UserMessage())
+		}
+		return err
+	}
+	defer counter.Close()
+
 	a := fyneapp.NewWithID(appID)
-	a.Settings().SetTheme(ui.NewTheme(font.Path, font.Data))
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	a.Settings().SetTheme(ui.NewTheme(font.Path, font.Data))
 	w := a.NewWindow(ui.WindowTitle)
-	ui.NewShell(w, placeholderStaff{})
+	shell := ui.NewShell(w, counter)
+	a.Lifecycle().SetOnStarted(func() { fyne.Do(shell.FocusFirst) })
 	w.Resize(ui.WindowSize)
 	w.ShowAndRun()
 	return nil
@@ -62,19 +76,4 @@ func setLocale() {
 	os.Unsetenv("LC_ALL")
 	os.Unsetenv("LC_MESSAGES")
 	os.Setenv("LANG", "ja_JP.UTF-8")
-}
-
-// placeholderStaff signs in the demo accounts until the staff store is in.
-type placeholderStaff struct{}
-
-func (placeholderStaff) SignIn(_ context.Context, id, password string) (ui.StaffMember, error) {
-	if password == "madoguchi-demo" {
-		switch id {
-		case "clerk01":
-			return ui.StaffMember{ID: id, Name: "窓口 一郎", Role: ui.RoleClerk}, nil
-		case "super01":
-			return ui.StaffMember{ID: id, Name: "監督 花子", Role: ui.RoleSupervisor}, nil
-		}
-	}
-	return ui.StaffMember{}, errors.New("unknown staff or wrong password")
 }

@@ -47,7 +47,7 @@ type SearchFunc func(ctx context.Context, q registry.Query) (registry.Result, er
 // searches; once results are shown, Up/Down move the highlight and Enter
 // on an unchanged query takes the highlighted resident.
 type SearchScreen struct {
-	run      func(op string, f func(ctx context.Context) error, then func()) // runs f off the UI goroutine
+	runner   *Runner
 	search   SearchFunc
 	onSelect func(registry.Resident)
 
@@ -60,8 +60,8 @@ type SearchScreen struct {
 	box               fyne.CanvasObject
 }
 
-func newSearchScreen(run func(string, func(context.Context) error, func()), search SearchFunc, onSelect func(registry.Resident)) *SearchScreen {
-	s := &SearchScreen{run: run, search: search, onSelect: onSelect, highlight: -1}
+func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.Resident)) *SearchScreen {
+	s := &SearchScreen{runner: runner, search: search, onSelect: onSelect, highlight: -1}
 	s.code = newSearchEntry("住民コード（数字）", s.move)
 	s.kana = newSearchEntry("ふりがな（ローマ字可：takahashi）", s.move)
 	s.birth = newSearchEntry("生年月日（S37.6.17、19620617）", s.move)
@@ -136,11 +136,15 @@ func (s *SearchScreen) Submit() {
 		return
 	}
 	var res registry.Result
-	s.run("住民を検索しています…", func(ctx context.Context) error {
+	s.runner.Run("住民を検索しています…", false, func(ctx context.Context) error {
 		var err error
 		res, err = s.search(ctx, q)
 		return err
-	}, func() {
+	}, func(err error) {
+		if err != nil {
+			s.info.SetText(userMessage(err, "検索できませんでした。"))
+			return
+		}
 		s.found, s.lastQuery = res.Residents, key
 		s.highlight = -1
 		if len(s.found) > 0 {

@@ -3,138 +3,197 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"madoguchi/app"
+	"madoguchi/app/staff"
 )
 
 // WindowTitle is the main window's title.
 const WindowTitle = "公的個人認証 窓口"
 
-// Role is what a signed-in staff member may do.
-type Role int
-
-// Staff roles.
-const (
-	RoleClerk      Role = iota + 1 // 窓口担当者
-	RoleSupervisor                 // 監督者
-)
-
-// StaffMember is the signed-in member of staff as the screens see them.
-type StaffMember struct {
-	ID   string
-	Name string
-	Role Role
-}
-
-// Authenticator checks a staff ID and password.
-type Authenticator interface {
-	SignIn(ctx context.Context, id, password string) (StaffMember, error)
-}
-
 // Shell is the main window's frame: the sign-in screen, then the home
-// screen and the areas it leads to.
+// screen and the areas it leads to. It holds the signed-in Desk.
 type Shell struct {
-	win   fyne.Window
-	auth  Authenticator
-	staff StaffMember
+	win     fyne.Window
+	counter *app.Counter
+	desk    *app.Desk
+	runner  *Runner
 
 	// Exposed to tests in this package.
 	signInID, signInPassword *widget.Entry
 	signInError              *widget.Label
 	current                  string // name of the screen on show
+	wizard                   *Wizard
 }
 
 // NewShell puts the sign-in screen into win.
-func NewShell(win fyne.Window, auth Authenticator) *Shell {
-	s := &Shell{win: win, auth: auth}
+func NewShell(win fyne.Window, counter *app.Counter) *Shell {
+	s := &Shell{win: win, counter: counter, runner: NewRunner(win)}
 	s.showSignIn()
 	return s
+}
+
+// FocusFirst puts the keyboard focus where the screen on show starts; the
+// application calls it once the window is up.
+func (s *Shell) FocusFirst() {
+	if s.current == "signin" {
+		s.win.Canvas().Focus(s.signInID)
+	}
 }
 
 // Screen is the name of the screen on show ("signin", "home", …).
 func (s *Shell) Screen() string { return s.current }
 
+// Runner is the shell's runner for long operations.
+func (s *Shell) Runner() *Runner { return s.runner }
+
 func (s *Shell) show(name string, content fyne.CanvasObject) {
 	s.current = name
+	s.win.Canvas().SetOnTypedKey(nil)
+	s.win.Canvas().SetOnTypedRune(nil)
 	s.win.SetContent(content)
 }
 
+// showError shows err's Japanese message in a dialog-like overlay and
+// calls then (may be nil) when the clerk dismisses it.
+func (s *Shell) showError(title string, err error, then func()) {
+	msg := userMessage(err, "予期しないエラーが起きました。監督者に連絡してください。")
+	label := widget.NewLabel(msg)
+	label.Wrapping = fyne.TextWrapWord
+	var pop *widget.PopUp
+	ok := widget.NewButton("OK", func() {
+		pop.Hide()
+		if then != nil {
+			then()
+		}
+	})
+	ok.Importance = widget.HighImportance
+	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(
+		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), label, ok)), s.win.Canvas())
+	pop.Resize(fyne.NewSize(620, pop.MinSize().Height))
+	pop.Show()
+	s.win.Canvas().Focus(ok)
+}
+
 func (s *Shell) showSignIn() {
-	s.staff = StaffMember{}
+	if s.desk != nil {
+		desk := s.desk
+		s.desk = nil
+		go desk.SignOut(context.Background())
+	}
 	s.signInID = widget.NewEntry()
 	s.signInID.SetPlaceHolder("職員ID")
 	s.signInPassword = widget.NewPasswordEntry()
 	s.signInPassword.SetPlaceHolder("パスワード")
 	s.signInError = widget.NewLabel("")
 	s.signInError.Importance = widget.DangerImportance
-	submit := func() { s.trySignIn() }
+	s.signInError.Wrapping = fyne.TextWrapWord
 	s.signInID.OnSubmitted = func(string) { s.win.Canvas().Focus(s.signInPassword) }
-	s.signInPassword.OnSubmitted = func(string) { submit() }
-	button := widget.NewButton("サインイン", submit)
+	s.signInPassword.OnSubmitted = func(string) { s.trySignIn() }
+	button := widget.NewButton("サインイン", s.trySignIn)
 	button.Importance = widget.HighImportance
 
+	hint := widget.NewLabel("職員IDとパスワードを入力してください。")
+	if s.counter.Config().Demo {
+		hint.SetText("デモ環境です。職員ID clerk01（窓口担当者）または super01（監督者）、パスワード madoguchi-demo でサインインできます。")
+	}
+	hint.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(
 		widget.NewLabelWithStyle(WindowTitle, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabel("職員IDとパスワードを入力してください。"),
-		s.signInID, s.signInPassword, button, s.signInError,
+		hint, s.signInID, s.signInPassword, button, s.signInError,
 	)
-	s.show("signin", container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 330), form)))
+	s.show("signin", container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 400), form)))
 	s.win.Canvas().Focus(s.signInID)
 }
 
 func (s *Shell) trySignIn() {
-	staff, err := s.auth.SignIn(context.Background(), s.signInID.Text, s.signInPassword.Text)
+	id, password := s.signInID.Text, []byte(s.signInPassword.Text)
 	s.signInPassword.SetText("")
-	if err != nil {
-		s.signInError.SetText(userMessage(err, "サインインできませんでした。"))
-		return
-	}
-	s.staff = staff
-	s.showHome()
+	var desk *app.Desk
+	s.runner.Run("サインインしています…", false, func(ctx context.Context) error {
+		defer wipe(password)
+		var err error
+		desk, err = s.counter.SignIn(ctx, id, password)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.signInError.SetText(userMessage(err, "サインインできませんでした。"))
+			s.win.Canvas().Focus(s.signInPassword)
+			return
+		}
+		s.desk = desk
+		s.showHome()
+	})
 }
 
-// homeAction is one entry of the home screen.
+// homeAction is one entry of the home screen; key is its shortcut.
 type homeAction struct {
-	label, screen string
-	supervisor    bool
+	key        fyne.KeyName
+	label      string
+	supervisor bool
+	open       func()
 }
 
-var homeActions = []homeAction{
-	{"新規発行", "issue-new", false},
-	{"更新", "issue-renewal", false},
-	{"失効申請", "revoke", false},
-	{"暗証番号初期化", "pin-reset", false},
-	{"中断中の申請", "resume", false},
-	{"交付記録", "records", true},
+func (s *Shell) homeActions() []homeAction {
+	return []homeAction{
+		{fyne.Key1, "新規発行", false, func() { s.startWizard(wizardNew) }},
+		{fyne.Key2, "更新", false, func() { s.startWizard(wizardRenewal) }},
+		{fyne.Key3, "失効申請", false, func() { s.startWizard(wizardRevocation) }},
+		{fyne.Key4, "暗証番号初期化", false, func() { s.startWizard(wizardPINReset) }},
+		{fyne.Key5, "中断中の申請", false, s.showInterrupted},
+		{fyne.Key6, "交付記録", true, s.showRecords},
+	}
 }
 
 func (s *Shell) showHome() {
+	acct := s.desk.Account()
 	var buttons []fyne.CanvasObject
-	for _, a := range homeActions {
-		if a.supervisor && s.staff.Role != RoleSupervisor {
+	var actions []homeAction
+	for _, a := range s.homeActions() {
+		if a.supervisor && acct.Role != staff.RoleSupervisor {
 			continue
 		}
-		buttons = append(buttons, widget.NewButton(a.label, func() { s.showArea(a) }))
+		actions = append(actions, a)
+		buttons = append(buttons, widget.NewButton(string(a.key)+"  "+a.label, a.open))
 	}
-	header := widget.NewLabel(s.staff.Name + "（" + s.staff.ID + "）でサインイン中")
+	header := widget.NewLabel(acct.DisplayName + "（" + acct.ID + "・" + acct.Role.Label() + "）でサインイン中")
 	signOut := widget.NewButton("サインアウト", s.showSignIn)
+	hint := widget.NewLabel("数字キーでも選べます。")
 	s.show("home", container.NewBorder(
-		container.NewHBox(header, signOut), nil, nil, nil,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(260, 64), buttons...)),
+		container.NewHBox(header, signOut), hint, nil, nil,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(300, 72), buttons...)),
 	))
+	// The shortcut acts on the typed rune, which comes after the key event:
+	// acting on the key would let the digit land in the next screen's entry.
+	s.win.Canvas().SetOnTypedRune(func(r rune) {
+		for _, a := range actions {
+			if string(a.key) == string(r) {
+				a.open()
+				return
+			}
+		}
+	})
 }
 
-// showArea opens one of the home screen's areas. The areas are filled by
-// the wizard and records screens; until then each says so.
-func (s *Shell) showArea(a homeAction) {
-	back := widget.NewButton("ホームに戻る", s.showHome)
-	s.show(a.screen, container.NewBorder(
-		widget.NewLabelWithStyle(a.label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		back, nil, nil,
-		widget.NewLabel("この画面は準備中です。"),
-	))
+// printDir is where printed documents (PDF) are saved: the demo's data
+// folder, or <user documents>/madoguchi.
+func (s *Shell) printDir() (string, error) {
+	dir := s.counter.Config().DataDir
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(home, "Documents")
+	}
+	dir = filepath.Join(dir, "madoguchi-prints")
+	return dir, os.MkdirAll(dir, 0o700)
 }
 
 // userMessage returns the Japanese message an error carries, or fallback.

@@ -46,7 +46,7 @@ func (s *StepIndicator) Set(i int) {
 			l.Importance = widget.LowImportance
 		}
 		if j > 0 {
-			s.box.Add(widget.NewLabel("›"))
+			s.box.Add(widget.NewLabel("→"))
 		}
 		s.box.Add(l)
 	}
@@ -57,7 +57,7 @@ func (s *StepIndicator) Set(i int) {
 func (s *StepIndicator) Label(i int) string {
 	labels := 0
 	for _, o := range s.box.Objects {
-		if l, ok := o.(*widget.Label); ok && l.Text != "›" {
+		if l, ok := o.(*widget.Label); ok && l.Text != "→" {
 			if labels == i {
 				return l.Text
 			}

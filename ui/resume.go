@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"madoguchi/app/records"
+	"madoguchi/app/session"
+)
+
+// showInterrupted lists the sessions left open (a crash, a closed window,
+// a card taken away): each can be resumed from its step or abandoned.
+func (s *Shell) showInterrupted() {
+	var open []*session.Session
+	s.runner.Run("中断中の申請を探しています…", false, func(ctx context.Context) error {
+		var err error
+		open, err = s.desk.Interrupted(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.showError("中断中の申請を読み込めませんでした", err, s.showHome)
+			return
+		}
+		s.showInterruptedList(open)
+	})
+}
+
+func (s *Shell) showInterruptedList(open []*session.Session) {
+	rows := container.NewVBox()
+	for i, sess := range open {
+		line := fmt.Sprintf("%s  %s  住民コード %s  %s  状態：%s（次：%s）",
+			sess.UpdatedAt.In(jst).Format("01/02 15:04"), sess.Kind, sess.ResidentCode,
+			sess.Application.CertificateName(), sess.State.Label(), sess.Next().Label())
+		resume := widget.NewButton(fmt.Sprintf("%d 再開", i+1), func() { s.resume(sess) })
+		resume.Importance = widget.HighImportance
+		abandon := widget.NewButton("中止", func() { s.abandonInterrupted(sess) })
+		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, abandon), widget.NewLabel(line)))
+	}
+	if len(open) == 0 {
+		rows.Add(widget.NewLabel("中断中の申請はありません。"))
+	}
+	back := widget.NewButton("ホームに戻る (Esc)", s.showHome)
+	s.show("resume", container.NewBorder(boldLabel("中断中の申請"), back, nil, nil, container.NewVScroll(rows)))
+	s.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			s.showHome()
+		}
+	})
+	s.win.Canvas().SetOnTypedRune(func(r rune) {
+		if i := int(r - '1'); r >= '1' && r <= '9' && i < len(open) {
+			s.resume(open[i])
+		}
+	})
+}
+
+func (s *Shell) abandonInterrupted(sess *session.Session) {
+	s.runner.Run("申請を中止しています…", false, func(ctx context.Context) error {
+		return s.desk.Abandon(ctx, sess.ID, "中断後に窓口で中止")
+	}, func(err error) {
+		if err != nil {
+			s.showError("中止できませんでした", err, nil)
+			return
+		}
+		s.showInterrupted()
+	})
+}
+
+// resume opens the wizard at the step the session has reached.
+func (s *Shell) resume(sess *session.Session) {
+	w := s.newWizard(kindOf(sess.Kind))
+	w.sess, w.form = sess, sess.Application
+	s.runner.Run("申請を読み込んでいます…", false, func(ctx context.Context) error {
+		var err error
+		w.resident, err = s.desk.Resident(ctx, sess.ResidentCode)
+		if err == nil && w.kind.issues() {
+			w.valid, err = s.desk.ValidCertificates(ctx, sess.ResidentCode)
+		}
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.showError("申請を読み込めませんでした", err, s.showHome)
+			return
+		}
+		w.abandon.Show()
+		switch sess.State {
+		case session.Received:
+			w.showIdentity()
+		case session.Identified:
+			if w.kind == wizardRevocation {
+				w.target = &records.Certificate{Serial: sess.TargetSerial}
+				w.showRevoke()
+				return
+			}
+			w.showCard()
+		case session.CardReady:
+			w.showCard()
+		case session.KeyGenerated, session.Requesting:
+			w.submit()
+		case session.Issued:
+			w.write(nil)
+		case session.Written:
+			w.showDeliver(nil)
+		default:
+			s.showHome()
+		}
+	})
+}
