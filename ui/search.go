@@ -75,13 +75,13 @@ func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.R
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
-			l.SetText(residentLine(s.found[i]))
 			if i == s.highlight {
-				l.TextStyle = fyne.TextStyle{Bold: true}
+				l.Importance = widget.HighImportance
+				l.SetText("▶ " + residentLine(s.found[i]))
 			} else {
-				l.TextStyle = fyne.TextStyle{}
+				l.Importance = widget.MediumImportance
+				l.SetText("　 " + residentLine(s.found[i]))
 			}
-			l.Refresh()
 		},
 	)
 	s.results.OnSelected = func(i widget.ListItemID) {

@@ -30,6 +30,10 @@ type Shell struct {
 	signInError              *widget.Label
 	current                  string // name of the screen on show
 	wizard                   *Wizard
+	// manualCard stops the wizard from watching the reader itself: widget
+	// tests, which have no UI goroutine of their own, connect the card
+	// from the test instead (Wizard.cardPresent).
+	manualCard bool
 }
 
 // NewShell puts the sign-in screen into win.

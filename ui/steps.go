@@ -17,7 +17,7 @@ type StepIndicator struct {
 
 // NewStepIndicator shows names with the first one current.
 func NewStepIndicator(names ...string) *StepIndicator {
-	s := &StepIndicator{names: names, box: container.NewHBox()}
+	s := &StepIndicator{names: names, box: container.NewGridWithColumns(len(names))}
 	s.Set(0)
 	return s
 }
@@ -45,9 +45,7 @@ func (s *StepIndicator) Set(i int) {
 		default:
 			l.Importance = widget.LowImportance
 		}
-		if j > 0 {
-			s.box.Add(widget.NewLabel("→"))
-		}
+		l.Truncation = fyne.TextTruncateEllipsis
 		s.box.Add(l)
 	}
 	s.box.Refresh()
@@ -55,14 +53,8 @@ func (s *StepIndicator) Set(i int) {
 
 // Label is the text shown for step i.
 func (s *StepIndicator) Label(i int) string {
-	labels := 0
-	for _, o := range s.box.Objects {
-		if l, ok := o.(*widget.Label); ok && l.Text != "→" {
-			if labels == i {
-				return l.Text
-			}
-			labels++
-		}
+	if i < 0 || i >= len(s.box.Objects) {
+		return ""
 	}
-	return ""
+	return s.box.Objects[i].(*widget.Label).Text
 }

@@ -20,7 +20,7 @@ var cheapStaff = staff.Params{Time: 1, MemoryKiB: 1024, Threads: 1}
 // reference CA over loopback TLS, emulated reader) in a temp folder.
 func testCounter(t testing.TB) *app.Counter {
 	t.Helper()
-	c, err := app.Open(context.Background(), config.Default(t.TempDir()), app.Options{DemoResidents: 200, StaffParams: &cheapStaff})
+	c, err := app.Open(context.Background(), config.Default(t.TempDir()), app.Options{StaffParams: &cheapStaff})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,3 +104,6 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// keyEvent is a key press by name ("Return", "Escape", "1", "F2").
+func keyEvent(name string) *fyne.KeyEvent { return &fyne.KeyEvent{Name: fyne.KeyName(name)} }

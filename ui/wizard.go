@@ -62,8 +62,8 @@ const (
 	stepForm     = "申請書"
 	stepIdentity = "本人確認"
 	stepCard     = "カード"
-	stepPIN      = "暗証番号・鍵生成"
-	stepSubmit   = "発行申請・書込"
+	stepPIN      = "暗証番号・鍵"
+	stepSubmit   = "発行・書込"
 	stepDeliver  = "交付"
 	stepRevoke   = "失効申請"
 	stepNewPIN   = "暗証番号"
@@ -108,6 +108,7 @@ type Wizard struct {
 	docs      *documentPicker
 	pinScreen *ResidentPIN
 	cardState *widget.Label
+	onCard    func() // what a usable card inserted now leads to
 	onEnter   func() // the primary action of the step on show
 	onEscape  func() // going back, where it is safe
 	stepName  string
@@ -159,6 +160,10 @@ func (w *Wizard) typedKey(k *fyne.KeyEvent) {
 	case fyne.KeyEscape:
 		if w.onEscape != nil {
 			w.onEscape()
+		}
+	case fyne.KeyF2, fyne.KeyF3, fyne.KeyF4:
+		if w.stepName == stepCard && w.s.counter.EmulatedReader() != nil {
+			map[fyne.KeyName]func(){fyne.KeyF2: w.demoInsertBlank, fyne.KeyF3: w.demoInsertSaved, fyne.KeyF4: w.demoRemove}[k.Name]()
 		}
 	default:
 		if w.docs != nil && w.stepName == stepIdentity {
@@ -269,7 +274,6 @@ func (w *Wizard) showForm() {
 	givenKana.SetText(f.GivenKana)
 	birth.SetText(f.Birth.Wareki())
 	address.SetText(f.Address)
-	address.Wrapping = fyne.TextWrapWord
 	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
 	sex.Horizontal = true
 	sex.SetSelected(f.Sex.String())
@@ -510,6 +514,10 @@ func (w *Wizard) watchCard(onReady func()) {
 	if w.stopCard != nil {
 		w.stopCard()
 	}
+	w.onCard = onReady
+	if w.s.manualCard {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stopCard = cancel
 	go func() {
@@ -586,6 +594,10 @@ func (w *Wizard) connectCard(onReady func()) {
 		onReady()
 	})
 }
+
+// cardPresent connects the card in the reader as if the watcher had just
+// seen it inserted; widget tests use it (see Shell.manualCard).
+func (w *Wizard) cardPresent() { w.connectCard(w.onCard) }
 
 // cardInserted takes a usable card on to the next step.
 func (w *Wizard) cardInserted() {
