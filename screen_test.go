@@ -64,6 +64,7 @@ func artifactDir(t *testing.T) string {
 
 // runningApp is the binary started on the test display.
 type runningApp struct {
+	home    string // the application's HOME
 	cmd     *exec.Cmd
 	window  string // X window ID
 	logPath string // the application's stdout and stderr
@@ -91,7 +92,7 @@ func startApp(t *testing.T, bin string, args ...string) *runningApp {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	app := &runningApp{cmd: cmd, logPath: logFile.Name()}
+	app := &runningApp{home: home, cmd: cmd, logPath: logFile.Name()}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -104,6 +105,9 @@ func startApp(t *testing.T, bin string, args ...string) *runningApp {
 		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "公的個人認証 窓口").Output()
 		if id := strings.Fields(string(out)); err == nil && len(id) > 0 {
 			app.window = id[0]
+			// Without a window manager, keys go to the window under the
+			// pointer.
+			exec.Command("xdotool", "mousemove", "--window", app.window, "300", "300").Run()
 			// Give the first frame time to be painted.
 			time.Sleep(1500 * time.Millisecond)
 			return app

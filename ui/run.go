@@ -46,6 +46,18 @@ func (r *Runner) Run(label string, cancellable bool, op func(ctx context.Context
 	}()
 }
 
+// Background runs op on its own goroutine without an overlay, for quick
+// work the screen starts by itself (searching as the clerk types), then
+// calls done(err) on the UI goroutine.
+func (r *Runner) Background(op func(ctx context.Context) error, done func(err error)) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		err := op(context.Background())
+		fyne.Do(func() { done(err) })
+	}()
+}
+
 // Wait blocks until every operation started so far has finished and its
 // done callback has run. Tests use it; the screens never call it.
 func (r *Runner) Wait() { r.wg.Wait() }

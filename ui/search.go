@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -58,15 +60,24 @@ type SearchScreen struct {
 	highlight         int
 	lastQuery         string
 	box               fyne.CanvasObject
+
+	mu    sync.Mutex
+	timer *time.Timer // the pending search-as-you-type
 }
 
-func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.Resident)) *SearchScreen {
+// newSearchScreen builds the screen; with live set it also searches as the
+// clerk types, a moment after the last key, so that one Enter takes the
+// highlighted resident.
+func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.Resident), live bool) *SearchScreen {
 	s := &SearchScreen{runner: runner, search: search, onSelect: onSelect, highlight: -1}
 	s.code = newSearchEntry("住民コード（数字）", s.move)
 	s.kana = newSearchEntry("ふりがな（ローマ字可：takahashi）", s.move)
 	s.birth = newSearchEntry("生年月日（S37.6.17、19620617）", s.move)
 	for _, e := range []*searchEntry{s.code, s.kana, s.birth} {
 		e.OnSubmitted = func(string) { s.Submit() }
+		if live {
+			e.OnChanged = func(string) { s.searchSoon() }
+		}
 	}
 	s.info = widget.NewLabel("住民コード・ふりがな・生年月日のどれか（組み合わせ可）を入力し、Enter で検索します。")
 	s.info.Wrapping = fyne.TextWrapWord
@@ -119,6 +130,29 @@ func (s *SearchScreen) query() (registry.Query, string, error) {
 	return q, key, nil
 }
 
+// searchSoon searches a moment after the clerk stops typing, quietly:
+// input that cannot be searched yet (half a romaji syllable, half a date)
+// waits for more keys or for Enter, which says what is wrong.
+func (s *SearchScreen) searchSoon() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.timer = time.AfterFunc(250*time.Millisecond, func() {
+		fyne.Do(func() {
+			q, key, err := s.query()
+			if err == nil && key != s.lastQuery && !s.empty(q) {
+				s.run(q, key, true)
+			}
+		})
+	})
+}
+
+func (s *SearchScreen) empty(q registry.Query) bool {
+	return strings.TrimSpace(q.Code+q.Kana) == "" && q.Birth.IsZero()
+}
+
 // Submit searches, or takes the highlighted resident when the query has
 // not changed since the last search.
 func (s *SearchScreen) Submit() {
@@ -131,18 +165,29 @@ func (s *SearchScreen) Submit() {
 		s.results.Select(s.highlight)
 		return
 	}
-	if strings.TrimSpace(q.Code+q.Kana) == "" && q.Birth.IsZero() {
+	if s.empty(q) {
 		s.info.SetText("検索する項目を入力してください。")
 		return
 	}
+	s.run(q, key, false)
+}
+
+// run searches for q; a quiet search keeps errors to itself.
+func (s *SearchScreen) run(q registry.Query, key string, quiet bool) {
 	var res registry.Result
-	s.runner.Run("住民を検索しています…", false, func(ctx context.Context) error {
+	op := func(ctx context.Context) error {
 		var err error
 		res, err = s.search(ctx, q)
 		return err
-	}, func(err error) {
+	}
+	done := func(err error) {
+		if _, current, _ := s.query(); quiet && current != key {
+			return // the clerk has typed on; a newer search follows
+		}
 		if err != nil {
-			s.info.SetText(userMessage(err, "検索できませんでした。"))
+			if !quiet {
+				s.info.SetText(userMessage(err, "検索できませんでした。"))
+			}
 			return
 		}
 		s.found, s.lastQuery = res.Residents, key
@@ -160,7 +205,12 @@ func (s *SearchScreen) Submit() {
 		default:
 			s.info.SetText(fmt.Sprintf("%d件見つかりました。↑↓で選び Enter で決定します。", len(s.found)))
 		}
-	})
+	}
+	if quiet {
+		s.runner.Background(op, done)
+		return
+	}
+	s.runner.Run("住民を検索しています…", false, op, done)
 }
 
 func (s *SearchScreen) move(delta int) {

@@ -30,10 +30,11 @@ type Shell struct {
 	signInError              *widget.Label
 	current                  string // name of the screen on show
 	wizard                   *Wizard
-	// manualCard stops the wizard from watching the reader itself: widget
-	// tests, which have no UI goroutine of their own, connect the card
-	// from the test instead (Wizard.cardPresent).
-	manualCard bool
+	// noBackground stops the screens from starting work on their own
+	// (watching the reader, searching as the clerk types): widget tests,
+	// which have no UI goroutine of their own, trigger it from the test
+	// instead (Wizard.cardPresent, SearchScreen.Submit).
+	noBackground bool
 }
 
 // NewShell puts the sign-in screen into win.

@@ -235,7 +235,7 @@ func (w *Wizard) leave() {
 // --- 住民検索 ---
 
 func (w *Wizard) showSearch() {
-	w.search = newSearchScreen(w.s.runner, w.s.desk.Search, w.selectResident)
+	w.search = newSearchScreen(w.s.runner, w.s.desk.Search, w.selectResident, !w.s.noBackground)
 	w.setStep(stepSearch, w.search.Object(), "", nil, func() { w.leave(); w.s.showHome() })
 	w.abandon.Hide()
 	w.search.Focus(w.s.win.Canvas())
@@ -515,7 +515,7 @@ func (w *Wizard) watchCard(onReady func()) {
 		w.stopCard()
 	}
 	w.onCard = onReady
-	if w.s.manualCard {
+	if w.s.noBackground {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -596,7 +596,7 @@ func (w *Wizard) connectCard(onReady func()) {
 }
 
 // cardPresent connects the card in the reader as if the watcher had just
-// seen it inserted; widget tests use it (see Shell.manualCard).
+// seen it inserted; widget tests use it (see Shell.noBackground).
 func (w *Wizard) cardPresent() { w.connectCard(w.onCard) }
 
 // cardInserted takes a usable card on to the next step.

@@ -47,7 +47,7 @@ func needsSubstitute(r registry.Resident) bool {
 func openWizard(t *testing.T, key rune) (*Shell, *Wizard) {
 	t.Helper()
 	s, w := testShell(t)
-	s.manualCard = true
+	s.noBackground = true
 	signInAs(t, s, "clerk01")
 	w.Canvas().OnTypedRune()(key)
 	if s.wizard == nil || s.Screen() != "issue" {
