@@ -107,4 +107,3 @@ func xdo(t *testing.T, args ...string) {
 		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
 	}
 }
-
