@@ -703,7 +703,10 @@ func (w *Wizard) cardStepFailed(err error) {
 func (w *Wizard) submit() {
 	w.setStep(stepSubmit, widget.NewLabel("都道府県知事（証明書発行機関）に発行を申請し、届いた証明書をカードに書き込みます。"), "", nil, nil)
 	var cert *records.Certificate
-	w.s.runner.Run("都道府県に発行を申請しています…", false, func(ctx context.Context) error {
+	// Cancelling is safe: the session stays in 発行申請中 and the same
+	// request is sent again on retry (the CA answers it with the same
+	// certificate).
+	w.s.runner.Run("都道府県に発行を申請しています…", true, func(ctx context.Context) error {
 		var err error
 		cert, err = w.s.desk.Request(ctx, w.sess.ID)
 		return err
