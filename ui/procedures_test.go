@@ -154,4 +154,3 @@ func TestResumeInterruptedIssuance(t *testing.T) {
 		t.Fatalf("resumed issuance not completed: %q", wz.Message())
 	}
 }
-
