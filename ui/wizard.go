@@ -664,22 +664,15 @@ func (w *Wizard) askPIN() {
 
 func (w *Wizard) pinEntered(pin []byte) {
 	confirm := append([]byte(nil), pin...)
+	label, step, next := "カードの中で鍵ペアを生成しています…", w.s.desk.GenerateKey, w.submit
 	if w.kind == wizardPINReset {
-		w.s.runner.Run("暗証番号を初期化しています…", false, func(ctx context.Context) error {
-			return w.s.desk.ResetPIN(ctx, w.sess.ID, w.card, pin, confirm)
-		}, func(err error) {
-			wipe(pin)
-			wipe(confirm)
-			if err != nil {
-				w.cardStepFailed(err)
-				return
-			}
+		label, step = "暗証番号を初期化しています…", w.s.desk.ResetPIN
+		next = func() {
 			w.showDone("暗証番号を初期化しました。お客様にカードをお返しください。")
-		})
-		return
+		}
 	}
-	w.s.runner.Run("カードの中で鍵ペアを生成しています…", false, func(ctx context.Context) error {
-		return w.s.desk.GenerateKey(ctx, w.sess.ID, w.card, pin, confirm)
+	w.s.runner.Run(label, false, func(ctx context.Context) error {
+		return step(ctx, w.sess.ID, w.card, pin, confirm)
 	}, func(err error) {
 		wipe(pin)
 		wipe(confirm)
@@ -687,7 +680,7 @@ func (w *Wizard) pinEntered(pin []byte) {
 			w.cardStepFailed(err)
 			return
 		}
-		w.submit()
+		next()
 	})
 }
 

@@ -215,6 +215,12 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	if err != nil {
 		return err
 	}
+	return run(tx, fn)
+}
+
+// run runs fn in tx and commits it if fn returns nil; otherwise, or if fn
+// panics, it rolls back.
+func run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			tx.Rollback()
@@ -252,19 +258,7 @@ func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) 
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return run(tx, fn)
 }
 
 // OpenError is returned when the database cannot be opened or migrated.

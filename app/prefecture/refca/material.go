@@ -138,22 +138,7 @@ func Setup(dir string, o SetupOptions) error {
 	if err != nil {
 		return err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject: pkix.Name{
-			Country:            []string{"JP"},
-			Organization:       []string{"madoguchi reference prefecture CA"},
-			OrganizationalUnit: []string{o.Prefecture},
-			CommonName:         "JPKI signing CA (reference)",
-		},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caCert, err := selfSign(caTmpl, caKey)
+	caCert, err := selfSign(rootTemplate(o.Prefecture, "JPKI signing CA (reference)", now), caKey)
 	if err != nil {
 		return err
 	}
@@ -163,22 +148,7 @@ func Setup(dir string, o SetupOptions) error {
 	if err != nil {
 		return err
 	}
-	raTmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject: pkix.Name{
-			Country:            []string{"JP"},
-			Organization:       []string{"madoguchi reference prefecture CA"},
-			OrganizationalUnit: []string{o.Prefecture},
-			CommonName:         "Terminal (RA) root (reference)",
-		},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	raCert, err := selfSign(raTmpl, raKey)
+	raCert, err := selfSign(rootTemplate(o.Prefecture, "Terminal (RA) root (reference)", now), raKey)
 	if err != nil {
 		return err
 	}
@@ -477,4 +447,24 @@ func (s Settings) check() error {
 		return fmt.Errorf("refca: settings: %w", err)
 	}
 	return nil
+}
+
+// rootTemplate is a self-signed root of the reference CA, valid for 20
+// years, that signs one level of certificates and CRLs.
+func rootTemplate(prefecture, commonName string, now time.Time) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject: pkix.Name{
+			Country:            []string{"JP"},
+			Organization:       []string{"madoguchi reference prefecture CA"},
+			OrganizationalUnit: []string{prefecture},
+			CommonName:         commonName,
+		},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(20, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
 }
