@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -104,7 +105,9 @@ func (p *SubstitutePanel) rebuild() {
 // problemRow is one uncarriable character: the character, why, and a
 // button per candidate; the chosen one is highlighted.
 func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyne.CanvasObject {
-	where := fmt.Sprintf("%s %d文字目「%s」", part.label, prob.Index+1, prob.Char)
+	// The code point tells apart characters that look alike at screen size
+	// (髙 and 高, 﨑 and 崎).
+	where := fmt.Sprintf("%s %d文字目「%s」（%s）", part.label, prob.Index+1, prob.Char, codePoints(prob.Char))
 	chosen, has := (*part.choices)[prob.Index]
 	status := "未指定"
 	if has {
@@ -133,4 +136,13 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 		row.Add(b)
 	}
 	return row
+}
+
+// codePoints writes a character's code points as U+XXXX, joined by "+".
+func codePoints(ch string) string {
+	var parts []string
+	for _, r := range ch {
+		parts = append(parts, fmt.Sprintf("U+%04X", r))
+	}
+	return strings.Join(parts, "+")
 }

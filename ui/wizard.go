@@ -619,23 +619,27 @@ func (w *Wizard) cardInserted() {
 	})
 }
 
+// The demo's card buttons save and load the emulated cards' files, so
+// they run on the Runner like every other card operation.
+
 func (w *Wizard) demoInsertBlank() {
-	if _, err := w.s.counter.InsertBlankCard(); err != nil {
-		w.fail(err, "模擬カードを挿入できません。先にカードを取り出してください。")
-	}
+	w.demoCard("模擬カードを挿入しています…", "模擬カードを挿入できません。先にカードを取り出してください。", func() error {
+		_, err := w.s.counter.InsertBlankCard()
+		return err
+	})
 }
 
 func (w *Wizard) demoInsertSaved() {
-	names, err := w.s.counter.SavedCards()
-	if err == nil && len(names) == 0 {
-		err = errors.New("no saved card")
-	}
-	if err == nil {
-		err = w.s.counter.InsertSavedCard(names[len(names)-1])
-	}
-	if err != nil {
-		w.fail(err, "保管した模擬カードがないか、リーダーにカードが残っています。")
-	}
+	w.demoCard("保管したカードを挿入しています…", "保管した模擬カードがないか、リーダーにカードが残っています。", func() error {
+		names, err := w.s.counter.SavedCards()
+		if err == nil && len(names) == 0 {
+			err = errors.New("no saved card")
+		}
+		if err != nil {
+			return err
+		}
+		return w.s.counter.InsertSavedCard(names[len(names)-1])
+	})
 }
 
 func (w *Wizard) demoRemove() {
@@ -643,9 +647,18 @@ func (w *Wizard) demoRemove() {
 		w.card.Close()
 		w.card = nil
 	}
-	if _, err := w.s.counter.RemoveCard(); err != nil {
-		w.fail(err, "模擬カードを取り出せません。")
-	}
+	w.demoCard("模擬カードを取り出しています…", "模擬カードを取り出せません。", func() error {
+		_, err := w.s.counter.RemoveCard()
+		return err
+	})
+}
+
+func (w *Wizard) demoCard(label, failure string, op func() error) {
+	w.s.runner.Run(label, false, func(context.Context) error { return op() }, func(err error) {
+		if err != nil {
+			w.fail(err, failure)
+		}
+	})
 }
 
 // --- 暗証番号・鍵生成 ---
