@@ -154,3 +154,47 @@ func TestResumeInterruptedIssuance(t *testing.T) {
 		t.Fatalf("resumed issuance not completed: %q", wz.Message())
 	}
 }
+
+func TestWizardRenewalOnTheResidentsCard(t *testing.T) {
+	s, _ := openWizard(t, '1')
+	r := findResident(t, s, eligible)
+	issueThroughWizard(t, s, r)
+	ctx := context.Background()
+	before, _ := s.desk.ValidCertificates(ctx, r.Code)
+	if len(before) != 1 {
+		t.Fatalf("%d valid certificates after issuance", len(before))
+	}
+
+	s.startWizard(wizardRenewal)
+	wz := s.wizard
+	pickResident(t, s, wz, r.Code)
+	enter(s, wz)
+	// The identity screen says the certificate in force will be revoked.
+	var warned bool
+	for _, txt := range texts(s.win) {
+		warned = warned || (strings.Contains(txt, before[0].Serial) && strings.Contains(txt, "失効"))
+	}
+	if !warned {
+		t.Fatalf("no warning that %s will be revoked: %v", before[0].Serial, texts(s.win))
+	}
+	wz.typedKey(keyEvent("3"))
+	enter(s, wz)
+	// The resident's own card, which holds the old certificate.
+	if err := s.counter.InsertSavedCard(lastSaved(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	wz.cardPresent()
+	s.runner.Wait()
+	if wz.Step() != stepPIN {
+		t.Fatalf("step %q with the resident's card: %s / %s", wz.Step(), wz.cardState.Text, wz.Message())
+	}
+	typePIN(s, wz, "Z4Y8X2W6", "Z4Y8X2W6")
+	enter(s, wz) // 交付
+	if !strings.Contains(wz.Message(), "完了") {
+		t.Fatalf("renewal not completed: %q", wz.Message())
+	}
+	after, _ := s.desk.ValidCertificates(ctx, r.Code)
+	if len(after) != 1 || after[0].Serial == before[0].Serial {
+		t.Fatalf("valid certificates after renewal: %+v (before %s)", after, before[0].Serial)
+	}
+}
