@@ -2,6 +2,7 @@ package refca
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"flag"
@@ -133,11 +134,16 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	if err := config.Write(appConfig, cfg); err != nil {
 		return err
 	}
+	if err := createMasterSecret(filepath.Join(*dir, cfg.MasterSecretFile)); err != nil {
+		return fmt.Errorf("setup: master secret: %w", err)
+	}
 	fmt.Fprintf(stdout, "reference prefecture CA created in %s\n", *dir)
 	fmt.Fprintf(stdout, "  CA root (pin this):   %s\n", filepath.Join(*dir, FileCACert))
 	fmt.Fprintf(stdout, "  terminal certificate: %s (key %s)\n", filepath.Join(*dir, FileTerminalCert), FileTerminalKey)
 	fmt.Fprintf(stdout, "  app configuration:    %s\n", appConfig)
+	fmt.Fprintf(stdout, "  master secret:        %s (derives per-card keys and PUKs; keep it safe)\n", filepath.Join(*dir, cfg.MasterSecretFile))
 	fmt.Fprintf(stdout, "serve it:  madoguchi refca serve -dir %s\n", *dir)
+	fmt.Fprintf(stdout, "first supervisor: madoguchi staff add -config %s -id super01 -name 監督者 -role supervisor\n", appConfig)
 	fmt.Fprintf(stdout, "use it:    madoguchi -config %s\n", appConfig)
 	return nil
 }
@@ -243,4 +249,28 @@ func cmdRevokeTerminal(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "terminal certificate %s revoked\n", prefecture.FormatSerial(certs[0].SerialNumber))
 	return nil
+}
+
+// createMasterSecret writes 32 random bytes to path (owner-only) unless the
+// file exists: a development terminal's master secret, from which the app
+// derives each card's management key and PUK.
+func createMasterSecret(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	secret := make([]byte, 32)
+	defer clear(secret)
+	if _, err := rand.Read(secret); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(secret); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
