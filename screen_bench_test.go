@@ -23,14 +23,19 @@ func BenchmarkStartup(b *testing.B) {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	home := b.TempDir()
+	logPath := filepath.Join(home, "app.log")
 	start := func() (*exec.Cmd, time.Duration) {
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C")
+		if log, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			cmd.Stdout, cmd.Stderr = log, log
+			defer log.Close()
+		}
 		t0 := time.Now()
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		for time.Since(t0) < 30*time.Second {
+		for time.Since(t0) < 60*time.Second {
 			out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "公的個人認証 窓口").Output()
 			if len(strings.Fields(string(out))) > 0 {
 				return cmd, time.Since(t0)
@@ -38,7 +43,8 @@ func BenchmarkStartup(b *testing.B) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cmd.Process.Kill()
-		b.Fatal("no window within 30 s")
+		out, _ := os.ReadFile(logPath)
+		b.Fatalf("no window within 60 s; application output:\n%s", out)
 		return nil, 0
 	}
 	stop := func(cmd *exec.Cmd) {

@@ -55,7 +55,9 @@ xdpyinfo >/dev/null 2>&1 || { echo "Xvfb did not start; see $MADOGUCHI_ARTIFACTS
 
 if [ "$mode" = bench ]; then
   echo "== go test -bench"
-  go test -run '^$' -bench . -benchmem -timeout 60m ./...
+  # One package at a time: benchmarks running side by side would measure
+  # each other.
+  go test -p 1 -run '^$' -bench . -benchmem -timeout 60m ./...
   exit 0
 fi
 
