@@ -162,3 +162,34 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+func TestSubstitutePanelTypedSubstitute(t *testing.T) {
+	a := test.NewApp()
+	defer a.Quit()
+	app := forms.Application{Kind: forms.KindNew, FamilyName: "髙橋", GivenName: "花子", FamilyKana: "たかはし", GivenKana: "はなこ",
+		Birth: forms.Date{Year: 1962, Month: 6, Day: 17}, Sex: forms.SexFemale, Address: "東京都千代田区霞が関二丁目1番2号",
+		AppliedOn: forms.Date{Year: 2026, Month: 11, Day: 25}}
+	p := NewSubstitutePanel(&app, nil)
+
+	// An uncarriable character is refused as a substitute, with the reason.
+	entry := p.otherEntries["name:0"]
+	if entry == nil {
+		t.Fatalf("no entry for a typed substitute; have %v", keys(p.otherEntries))
+	}
+	entry.OnSubmitted("﨑")
+	if p.errorLabel.Text == "" || app.Substitutes.Name[0] != "" {
+		t.Fatalf("uncarriable substitute accepted: %q, error %q", app.Substitutes.Name[0], p.errorLabel.Text)
+	}
+	// かな typed as romaji, the last resort: each kana is marked.
+	p.otherEntries["name:0"].OnSubmitted("taka")
+	items, err := app.CertificateItems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items.Name != "たか橋　花子" || items.NamePositions != "110000" {
+		t.Fatalf("items %q %q", items.Name, items.NamePositions)
+	}
+	if p.errorLabel.Text != "" {
+		t.Fatalf("error left on show: %q", p.errorLabel.Text)
+	}
+}

@@ -23,7 +23,9 @@ type SubstitutePanel struct {
 
 	// Exposed to tests in this package.
 	namePreview, addressPreview *widget.Label
+	errorLabel                  *widget.Label
 	choiceButtons               map[string]*widget.Button // "name:2:高" → button
+	otherEntries                map[string]*widget.Entry  // "name:2" → typed substitute
 }
 
 // NewSubstitutePanel shows the substitutes of a. Choices are written into
@@ -33,6 +35,9 @@ func NewSubstitutePanel(a *forms.Application, onChange func()) *SubstitutePanel 
 	p.namePreview = widget.NewLabel("")
 	p.addressPreview = widget.NewLabel("")
 	p.addressPreview.Wrapping = fyne.TextWrapWord
+	p.errorLabel = widget.NewLabel("")
+	p.errorLabel.Importance = widget.DangerImportance
+	p.errorLabel.Wrapping = fyne.TextWrapWord
 	p.rebuild()
 	return p
 }
@@ -77,6 +82,8 @@ func problemsOf(text string) []forms.CharProblem {
 
 func (p *SubstitutePanel) rebuild() {
 	p.choiceButtons = map[string]*widget.Button{}
+	p.otherEntries = map[string]*widget.Entry{}
+	p.errorLabel.SetText("")
 	var rows []fyne.CanvasObject
 	any := false
 	for _, part := range p.parts() {
@@ -97,6 +104,7 @@ func (p *SubstitutePanel) rebuild() {
 	}
 	objects := []fyne.CanvasObject{widget.NewLabelWithStyle(header, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}
 	objects = append(objects, rows...)
+	objects = append(objects, p.errorLabel)
 	objects = append(objects, widget.NewSeparator(), widget.NewLabel("証明書に記録される内容"), p.namePreview, p.addressPreview)
 	p.box.Objects = objects
 	p.box.Refresh()
@@ -113,29 +121,79 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 	if has {
 		status = "→「" + chosen + "」"
 	}
+	choose := func(sub string) {
+		if *part.choices == nil {
+			*part.choices = map[int]string{}
+		}
+		(*part.choices)[prob.Index] = sub
+		p.rebuild()
+		if p.onChange != nil {
+			p.onChange()
+		}
+	}
 	row := container.NewHBox(widget.NewLabel(where), widget.NewLabel(prob.Reason.Japanese()), widget.NewLabel(status))
 	candidates := forms.Candidates(prob.Char)
-	if len(candidates) == 0 {
-		row.Add(widget.NewLabel("候補なし：監督者に相談してください"))
-	}
 	for _, c := range candidates {
-		b := widget.NewButton(c, func() {
-			if *part.choices == nil {
-				*part.choices = map[int]string{}
-			}
-			(*part.choices)[prob.Index] = c
-			p.rebuild()
-			if p.onChange != nil {
-				p.onChange()
-			}
-		})
+		b := widget.NewButton(c, func() { choose(c) })
 		if has && chosen == c {
 			b.Importance = widget.HighImportance
 		}
 		p.choiceButtons[fmt.Sprintf("%s:%d:%s", part.key, prob.Index, c)] = b
 		row.Add(b)
 	}
-	return row
+	// Where no candidate fits, the clerk types one: a character, or かな as
+	// a last resort, which romaji turns into without an IME.
+	other := widget.NewEntry()
+	other.SetPlaceHolder("その他（かなはローマ字で）")
+	if len(candidates) == 0 {
+		other.SetPlaceHolder("候補なし：代替文字を入力（かなはローマ字で）")
+	}
+	other.OnSubmitted = func(text string) {
+		sub, err := typedSubstitute(text)
+		if err != nil {
+			p.setError(userMessage(err, "この文字は代替文字にできません。"))
+			return
+		}
+		choose(sub)
+	}
+	p.otherEntries[fmt.Sprintf("%s:%d", part.key, prob.Index)] = other
+	return container.NewBorder(nil, nil, row, nil, other)
+}
+
+// typedSubstitute reads what the clerk typed as a substitute: romaji
+// becomes ひらがな, anything else is taken as typed. It must be text the
+// certificate can carry.
+func typedSubstitute(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", errors.New("empty substitute")
+	}
+	if isASCIILetters(text) {
+		kana, err := forms.RomajiToHiragana(text)
+		if err != nil {
+			return "", err
+		}
+		text = kana
+	}
+	text = forms.CertificateText(text)
+	if err := forms.CheckCharset(text); err != nil {
+		return "", err
+	}
+	return text, nil
+}
+
+func isASCIILetters(s string) bool {
+	for _, r := range s {
+		if r > 0x7f || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// setError shows why a typed substitute was refused.
+func (p *SubstitutePanel) setError(msg string) {
+	p.errorLabel.SetText(msg)
 }
 
 // codePoints writes a character's code points as U+XXXX, joined by "+".
