@@ -12,8 +12,11 @@ deps:
 build: deps
 	$(GO) build -o madoguchi .
 
+# Fyne reads the locale while the program initialises, before main can
+# correct a C or C.UTF-8 locale (it corrects LANG=C itself); give it a
+# Japanese one from the start.
 run: build
-	./madoguchi
+	@case "$${LC_ALL:-$${LANG:-C}}" in C|C.*|POSIX) export LANG=ja_JP.UTF-8 LC_ALL= ;; esac; ./madoguchi
 
 test: deps
 	scripts/test.sh
