@@ -63,5 +63,8 @@ fi
 
 race=()
 if [ "$(go env CGO_ENABLED)" = 1 ]; then race=(-race); fi
-echo "== go test ${race[*]} ./..."
-go test "${race[@]}" -timeout 30m ./...
+# -count=1: the card, display and TLS tests talk to services started above;
+# a result cached from another run would not have exercised them.
+# GOTESTFLAGS adds flags (e.g. -v).
+echo "== go test ${race[*]} -count=1 ./..."
+go test "${race[@]}" -count=1 ${GOTESTFLAGS:-} -timeout 30m ./...
