@@ -14,15 +14,8 @@ func issueThroughWizard(t *testing.T, s *Shell, r registry.Resident) {
 	t.Helper()
 	s.startWizard(wizardNew)
 	wz := s.wizard
-	pickResident(t, s, wz, r.Code)
-	enter(s, wz)
-	wz.typedKey(keyEvent("1"))
-	enter(s, wz)
-	if _, err := s.counter.InsertBlankCard(); err != nil {
-		t.Fatal(err)
-	}
-	wz.cardPresent()
-	s.runner.Wait()
+	toCardStep(t, s, wz, r.Code)
+	insertBlank(t, s, wz)
 	typePIN(s, wz, residentPIN, residentPIN)
 	enter(s, wz) // 交付
 	if !strings.Contains(wz.Message(), "完了") {
@@ -113,13 +106,7 @@ func TestWizardRevocation(t *testing.T) {
 func TestResumeInterruptedIssuance(t *testing.T) {
 	s, wz := openWizard(t, '1')
 	r := findResident(t, s, eligible)
-	pickResident(t, s, wz, r.Code)
-	enter(s, wz)
-	wz.typedKey(keyEvent("1"))
-	enter(s, wz)
-	if wz.Step() != stepCard {
-		t.Fatalf("step %q", wz.Step())
-	}
+	toCardStep(t, s, wz, r.Code)
 	// The clerk leaves the session at the card step.
 	wz.leave()
 	s.showHome()
@@ -143,11 +130,7 @@ func TestResumeInterruptedIssuance(t *testing.T) {
 	if wz.Step() != stepCard {
 		t.Fatalf("resumed at %q", wz.Step())
 	}
-	if _, err := s.counter.InsertBlankCard(); err != nil {
-		t.Fatal(err)
-	}
-	wz.cardPresent()
-	s.runner.Wait()
+	insertBlank(t, s, wz)
 	typePIN(s, wz, residentPIN, residentPIN)
 	enter(s, wz)
 	if !strings.Contains(wz.Message(), "完了") {

@@ -72,6 +72,30 @@ func pickResident(t *testing.T, s *Shell, wz *Wizard, code string) {
 	}
 }
 
+// toCardStep takes the wizard from the search to the card step: the
+// resident by 住民コード, the pre-filled form accepted, a マイナンバーカード seen.
+func toCardStep(t *testing.T, s *Shell, wz *Wizard, code string) {
+	t.Helper()
+	pickResident(t, s, wz, code)
+	enter(s, wz)
+	wz.typedKey(keyEvent("1"))
+	enter(s, wz)
+	if wz.Step() != stepCard {
+		t.Fatalf("step %q instead of the card: %s", wz.Step(), wz.Message())
+	}
+}
+
+// insertBlank puts a blank emulated card on the reader and lets the wizard
+// see it.
+func insertBlank(t *testing.T, s *Shell, wz *Wizard) {
+	t.Helper()
+	if _, err := s.counter.InsertBlankCard(); err != nil {
+		t.Fatal(err)
+	}
+	wz.cardPresent()
+	s.runner.Wait()
+}
+
 // enter presses Enter on the wizard (no entry focused).
 func enter(s *Shell, wz *Wizard) {
 	wz.typedKey(keyEvent("Return"))
@@ -112,11 +136,7 @@ func TestWizardIssuesWithSubstitutes(t *testing.T) {
 	if wz.pinScreen != nil || !strings.Contains(wz.cardState.Text, "カード") {
 		t.Fatalf("no card, yet: state %q", wz.cardState.Text)
 	}
-	if _, err := s.counter.InsertBlankCard(); err != nil {
-		t.Fatal(err)
-	}
-	wz.cardPresent()
-	s.runner.Wait()
+	insertBlank(t, s, wz)
 	if wz.Step() != stepPIN || wz.pinScreen == nil {
 		t.Fatalf("step %q after inserting a blank card: %s / %s", wz.Step(), wz.cardState.Text, wz.Message())
 	}
@@ -171,9 +191,7 @@ func typePIN(s *Shell, wz *Wizard, pin, confirm string) {
 
 func TestWizardBlocksARegistryMismatch(t *testing.T) {
 	s, wz := openWizard(t, '1')
-	r := findResident(t, s, func(r registry.Resident) bool {
-		return r.Status == registry.StatusResident && !needsSubstitute(r)
-	})
+	r := findResident(t, s, eligible)
 	pickResident(t, s, wz, r.Code)
 	// The clerk copies a wrong birth date from the form.
 	wrong := r.Birth.Time().AddDate(0, 0, 1)
@@ -219,18 +237,9 @@ func TestWizardBlocksAnIneligibleResident(t *testing.T) {
 
 func TestWizardCardRemovedBeforeKeyGeneration(t *testing.T) {
 	s, wz := openWizard(t, '1')
-	r := findResident(t, s, func(r registry.Resident) bool {
-		return r.Status == registry.StatusResident && !needsSubstitute(r)
-	})
-	pickResident(t, s, wz, r.Code)
-	enter(s, wz)
-	wz.typedKey(keyEvent("1"))
-	enter(s, wz)
-	if _, err := s.counter.InsertBlankCard(); err != nil {
-		t.Fatal(err)
-	}
-	wz.cardPresent()
-	s.runner.Wait()
+	r := findResident(t, s, eligible)
+	toCardStep(t, s, wz, r.Code)
+	insertBlank(t, s, wz)
 	if wz.pinScreen == nil {
 		t.Fatalf("no PIN screen: %s", wz.Message())
 	}
