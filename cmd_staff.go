@@ -17,8 +17,8 @@ import (
 )
 
 // `madoguchi staff add` creates a staff account in a configured terminal's
-// database: how a real deployment gets its first supervisor, who then adds
-// the others at the counter.
+// database: how a real deployment gets its supervisors and clerks (the
+// embedded demo has its own accounts).
 func init() {
 	register("staff", "staff accounts of a configured terminal: add", runStaff)
 }

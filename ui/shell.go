@@ -153,6 +153,7 @@ func (s *Shell) homeActions() []homeAction {
 		{fyne.Key4, "暗証番号初期化", false, func() { s.startWizard(wizardPINReset) }},
 		{fyne.Key5, "中断中の申請", false, s.showInterrupted},
 		{fyne.Key6, "交付記録", true, s.showRecords},
+		{fyne.Key7, "住民データ取込", true, s.showRegistryImport},
 	}
 }
 
