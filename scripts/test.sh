@@ -44,14 +44,19 @@ fi
 [ -S /run/pcscd/pcscd.comm ] || { echo "pcscd did not start; see $MADOGUCHI_ARTIFACTS/pcscd.log"; exit 1; }
 export MADOGUCHI_PCSCD=1
 
-# Xvfb: a private display for the screen tests.
-display=":$((90 + RANDOM % 100))"
-echo "== starting Xvfb on $display"
-Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >"$MADOGUCHI_ARTIFACTS/xvfb.log" 2>&1 &
+# Xvfb: a private display for the screen tests, on a display number that
+# Xvfb picks itself (-displayfd) so that a stale lock cannot get in the way.
+echo "== starting Xvfb"
+dfile="$MADOGUCHI_ARTIFACTS/xvfb.display"
+rm -f "$dfile"
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$dfile" >"$MADOGUCHI_ARTIFACTS/xvfb.log" 2>&1 &
 pids+=($!)
-export DISPLAY="$display"
+for _ in $(seq 100); do [ -s "$dfile" ] && break; sleep 0.1; done
+[ -s "$dfile" ] || { echo "Xvfb did not start; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }
+export DISPLAY=":$(tr -d '[:space:]' <"$dfile")"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
-xdpyinfo >/dev/null 2>&1 || { echo "Xvfb did not start; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }
+xdpyinfo >/dev/null 2>&1 || { echo "Xvfb on $DISPLAY does not answer; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }
+echo "   display $DISPLAY"
 
 if [ "$mode" = bench ]; then
   echo "== go test -bench"
