@@ -67,8 +67,13 @@ func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), o
 		container.NewGridWithColumns(2, p.dismiss, p.submit),
 	)
 	large := container.NewThemeOverride(body, largeText{fyne.CurrentApp().Settings().Theme()})
-	p.popup = widget.NewModalPopUp(container.NewPadded(large), c)
-	p.popup.Resize(fyne.NewSize(760, 520))
+	p.popup = widget.NewModalPopUp(container.NewCenter(container.NewGridWrap(fyne.NewSize(760, 520), large)), c)
+	// Cover the whole window: nothing of the clerk's screen shows around it.
+	size := c.Size()
+	if size.Width < 760 || size.Height < 520 {
+		size = fyne.NewSize(760, 520)
+	}
+	p.popup.Resize(size)
 	p.popup.Show()
 	c.Focus(p.first)
 	return p
