@@ -95,9 +95,9 @@ func (s *Shell) resume(sess *session.Session) {
 				w.showRevoke()
 				return
 			}
-			w.showCard()
+			w.showCard(w.cardInserted)
 		case session.CardReady:
-			w.showCard()
+			w.showCard(w.cardInserted)
 		case session.KeyGenerated, session.Requesting:
 			w.submit()
 		case session.Issued:

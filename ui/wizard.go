@@ -223,10 +223,7 @@ func (w *Wizard) leave() {
 		w.stopCard()
 		w.stopCard = nil
 	}
-	if w.card != nil {
-		w.card.Close()
-		w.card = nil
-	}
+	w.dropCard()
 	if w.pinScreen != nil && w.pinScreen.popup.Visible() {
 		w.pinScreen.Cancel()
 	}
@@ -459,7 +456,7 @@ func (w *Wizard) showIdentityWith(diffs []identityDiff) {
 			case wizardRevocation:
 				w.showRevoke()
 			default:
-				w.showCard()
+				w.showCard(w.cardInserted)
 			}
 		})
 	}
@@ -488,7 +485,9 @@ func (w *Wizard) identityRefused(err error) {
 
 // --- カード ---
 
-func (w *Wizard) showCard() {
+// showCard shows the card step and calls onReady, on the UI goroutine,
+// with w.card connected each time a usable card is put on the reader.
+func (w *Wizard) showCard(onReady func()) {
 	w.cardState = widget.NewLabel("カードリーダーを確かめています…")
 	w.cardState.TextStyle = fyne.TextStyle{Bold: true}
 	w.cardState.Wrapping = fyne.TextWrapWord
@@ -505,7 +504,7 @@ func (w *Wizard) showCard() {
 				widget.NewButton("カードを取り出す (F4)", w.demoRemove)))
 	}
 	w.setStep(stepCard, container.NewVBox(parts...), "", nil, nil)
-	w.watchCard(w.cardInserted)
+	w.watchCard(onReady)
 }
 
 // watchCard follows the reader and calls onReady with a connected card
@@ -521,7 +520,7 @@ func (w *Wizard) watchCard(onReady func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stopCard = cancel
 	go func() {
-		events, err := watchReader(ctx, w.s.counter)
+		events, err := w.s.counter.WatchCard(ctx)
 		if err != nil {
 			fyne.Do(func() {
 				w.setCardState(userMessage(err, "カードリーダーが見つかりません。接続を確かめてください。"), true)
@@ -537,10 +536,7 @@ func (w *Wizard) watchCard(onReady func()) {
 				return
 			case !ev.Present:
 				fyne.Do(func() {
-					if w.card != nil {
-						w.card.Close()
-						w.card = nil
-					}
+					w.dropCard()
 					w.setCardState("カードが置かれていません。", false)
 				})
 			default:
@@ -565,32 +561,32 @@ func (w *Wizard) setCardState(text string, bad bool) {
 
 func (w *Wizard) connectCard(onReady func()) {
 	var card *app.Card
-	var state cardStatus
+	var kind app.CardKind
 	w.s.runner.Run("カードを確認しています…", false, func(ctx context.Context) error {
 		var err error
 		if card, err = w.s.desk.ConnectCard(ctx); err != nil {
 			return err
 		}
-		state, err = readCardStatus(ctx, card)
-		if err != nil {
+		if kind, err = card.Kind(ctx); err != nil {
+			card.Close()
+			return err
+		}
+		if cardRefusal(kind, w.kind) != "" {
 			card.Close()
 		}
-		return err
+		return nil
 	}, func(err error) {
 		if err != nil {
 			w.setCardState(userMessage(err, "カードを読み取れません。置き直してください。"), true)
 			return
 		}
-		if problem := state.refusal(w.kind); problem != "" {
-			card.Close()
+		if problem := cardRefusal(kind, w.kind); problem != "" {
 			w.setCardState(problem, true)
 			return
 		}
-		if w.card != nil {
-			w.card.Close()
-		}
+		w.dropCard()
 		w.card = card
-		w.setCardState(state.label(), false)
+		w.setCardState("カードを認識しました："+kind.Label(), false)
 		onReady()
 	})
 }
@@ -598,6 +594,15 @@ func (w *Wizard) connectCard(onReady func()) {
 // cardPresent connects the card in the reader as if the watcher had just
 // seen it inserted; widget tests use it (see Shell.noBackground).
 func (w *Wizard) cardPresent() { w.connectCard(w.onCard) }
+
+// dropCard forgets the wizard's card connection and closes it off the UI
+// goroutine (closing talks to the reader).
+func (w *Wizard) dropCard() {
+	if c := w.card; c != nil {
+		w.card = nil
+		go c.Close()
+	}
+}
 
 // cardInserted takes a usable card on to the next step.
 func (w *Wizard) cardInserted() {
@@ -608,8 +613,9 @@ func (w *Wizard) cardInserted() {
 		w.askPIN()
 		return
 	}
+	id, card := w.sess.ID, w.card
 	w.s.runner.Run("カードを準備しています…", false, func(ctx context.Context) error {
-		return w.s.desk.PrepareCard(ctx, w.sess.ID, w.card)
+		return w.s.desk.PrepareCard(ctx, id, card)
 	}, func(err error) {
 		if err != nil {
 			w.fail(err, "カードを準備できませんでした。カードを置き直してください。")
@@ -643,11 +649,12 @@ func (w *Wizard) demoInsertSaved() {
 }
 
 func (w *Wizard) demoRemove() {
-	if w.card != nil {
-		w.card.Close()
-		w.card = nil
-	}
+	card := w.card
+	w.card = nil
 	w.demoCard("模擬カードを取り出しています…", "模擬カードを取り出せません。", func() error {
+		if card != nil {
+			card.Close() // before the card leaves, as a person would end the session first
+		}
 		_, err := w.s.counter.RemoveCard()
 		return err
 	})
@@ -670,7 +677,7 @@ func (w *Wizard) askPIN() {
 	}
 	w.setStep(name, widget.NewLabel("お客様に新しい暗証番号を入力していただいています。\n画面はお客様用の入力画面に切り替わっています。"), "", nil, nil)
 	w.pinScreen = ShowResidentPIN(w.s.win.Canvas(), checkPIN, w.pinEntered, func() {
-		w.showCard()
+		w.showCard(w.cardInserted)
 		w.say("暗証番号の入力が取り消されました。もう一度カードを確認します。")
 	})
 }
@@ -684,8 +691,9 @@ func (w *Wizard) pinEntered(pin []byte) {
 			w.showDone("暗証番号を初期化しました。お客様にカードをお返しください。")
 		}
 	}
+	id, card := w.sess.ID, w.card
 	w.s.runner.Run(label, false, func(ctx context.Context) error {
-		return step(ctx, w.sess.ID, w.card, pin, confirm)
+		return step(ctx, id, card, pin, confirm)
 	}, func(err error) {
 		wipe(pin)
 		wipe(confirm)
@@ -700,7 +708,7 @@ func (w *Wizard) pinEntered(pin []byte) {
 // cardStepFailed shows a card step's error and goes back to the card
 // step, where the clerk can put the card back and try again.
 func (w *Wizard) cardStepFailed(err error) {
-	w.showCard()
+	w.showCard(w.cardInserted)
 	w.fail(err, "カードの処理に失敗しました。カードを置き直してください。")
 }
 
@@ -709,12 +717,13 @@ func (w *Wizard) cardStepFailed(err error) {
 func (w *Wizard) submit() {
 	w.setStep(stepSubmit, widget.NewLabel("都道府県知事（証明書発行機関）に発行を申請し、届いた証明書をカードに書き込みます。"), "", nil, nil)
 	var cert *records.Certificate
+	id := w.sess.ID
 	// Cancelling is safe: the session stays in 発行申請中 and the same
 	// request is sent again on retry (the CA answers it with the same
 	// certificate).
 	w.s.runner.Run("都道府県に発行を申請しています…", true, func(ctx context.Context) error {
 		var err error
-		cert, err = w.s.desk.Request(ctx, w.sess.ID)
+		cert, err = w.s.desk.Request(ctx, id)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -729,19 +738,19 @@ func (w *Wizard) submit() {
 }
 
 func (w *Wizard) write(cert *records.Certificate) {
+	again := func() { w.write(cert) }
 	if w.card == nil {
 		// Resumed without a connection: the card comes first.
-		w.showCard()
+		w.showCard(again)
 		w.say("証明書は発行済みです。カードを置くと書き込みます。")
-		w.watchCard(func() { w.write(cert) })
 		return
 	}
+	id, card := w.sess.ID, w.card
 	w.s.runner.Run("証明書をカードに書き込んでいます…", false, func(ctx context.Context) error {
-		return w.s.desk.Write(ctx, w.sess.ID, w.card)
+		return w.s.desk.Write(ctx, id, card)
 	}, func(err error) {
 		if err != nil {
-			w.showCard()
-			w.watchCard(func() { w.write(cert) })
+			w.showCard(again)
 			w.fail(err, "カードに書き込めませんでした。カードを置き直してください。")
 			return
 		}
