@@ -9,10 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
-
 	"madoguchi/forms/printing"
 )
 
@@ -81,20 +77,6 @@ func (s *Shell) printDocument(label, name string, render renderFunc, done func(p
 			done(path)
 		}
 	})
-}
-
-// showNotice shows an informational message with an OK button.
-func (s *Shell) showNotice(title, msg string) {
-	label := widget.NewLabel(msg)
-	label.Wrapping = fyne.TextWrapWord
-	var pop *widget.PopUp
-	ok := widget.NewButton("OK", func() { pop.Hide() })
-	ok.Importance = widget.HighImportance
-	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(
-		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), label, ok)), s.win.Canvas())
-	pop.Resize(fyne.NewSize(720, pop.MinSize().Height))
-	pop.Show()
-	s.win.Canvas().Focus(ok)
 }
 
 // office names the counter on printed documents.

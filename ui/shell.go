@@ -68,7 +68,15 @@ func (s *Shell) show(name string, content fyne.CanvasObject) {
 // showError shows err's Japanese message in a dialog-like overlay and
 // calls then (may be nil) when the clerk dismisses it.
 func (s *Shell) showError(title string, err error, then func()) {
-	msg := userMessage(err, "予期しないエラーが起きました。監督者に連絡してください。")
+	s.showMessage(title, userMessage(err, "予期しないエラーが起きました。監督者に連絡してください。"), then)
+}
+
+// showNotice shows an informational message with an OK button.
+func (s *Shell) showNotice(title, msg string) { s.showMessage(title, msg, nil) }
+
+// showMessage shows title and msg over the window with an OK button that
+// has the focus; then (may be nil) runs when it is pressed.
+func (s *Shell) showMessage(title, msg string, then func()) {
 	label := widget.NewLabel(msg)
 	label.Wrapping = fyne.TextWrapWord
 	var pop *widget.PopUp
@@ -81,7 +89,7 @@ func (s *Shell) showError(title string, err error, then func()) {
 	ok.Importance = widget.HighImportance
 	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), label, ok)), s.win.Canvas())
-	pop.Resize(fyne.NewSize(620, pop.MinSize().Height))
+	pop.Resize(fyne.NewSize(720, pop.MinSize().Height))
 	pop.Show()
 	s.win.Canvas().Focus(ok)
 }
