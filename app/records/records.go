@@ -248,39 +248,19 @@ type CertFilter struct {
 	Clerk        string
 	Status       CertStatus
 	ResidentCode string
-	Limit        int // default 1000
+	Limit        int // default 1000, at most 100000
 	Offset       int
 }
 
 // Certificates lists certificates by issue time.
 func Certificates(ctx context.Context, q Querier, f CertFilter) ([]Certificate, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
-	if !f.From.IsZero() {
-		add("issued_at >= ?", store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		add("issued_at < ?", store.FormatTime(f.To))
-	}
-	if f.Clerk != "" {
-		add("clerk = ?", f.Clerk)
-	}
-	if f.Status != "" {
-		add("status = ?", string(f.Status))
-	}
-	if f.ResidentCode != "" {
-		add("resident_code = ?", f.ResidentCode)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = "WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
-	return listCerts(ctx, q, clause+" ORDER BY issued_at, serial LIMIT ? OFFSET ?", append(args, limit, f.Offset)...)
+	var w conditions
+	w.addIf(!f.From.IsZero(), "issued_at >= ?", store.FormatTime(f.From))
+	w.addIf(!f.To.IsZero(), "issued_at < ?", store.FormatTime(f.To))
+	w.addIf(f.Clerk != "", "clerk = ?", f.Clerk)
+	w.addIf(f.Status != "", "status = ?", string(f.Status))
+	w.addIf(f.ResidentCode != "", "resident_code = ?", f.ResidentCode)
+	return listCerts(ctx, q, w.clause()+" ORDER BY issued_at, serial LIMIT ? OFFSET ?", append(w.args, pageSize(f.Limit), f.Offset)...)
 }
 
 func listCerts(ctx context.Context, q Querier, clause string, args ...any) ([]Certificate, error) {
@@ -388,36 +368,16 @@ func OutcomeFilter(o Outcome) *Outcome { return &o }
 
 // List returns the sessions matching f, oldest first.
 func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
-	if !f.From.IsZero() {
-		add("s.created_at >= ?", store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		add("s.created_at < ?", store.FormatTime(f.To))
-	}
-	if f.Clerk != "" {
-		add("s.clerk = ?", f.Clerk)
-	}
+	var w conditions
+	w.addIf(!f.From.IsZero(), "s.created_at >= ?", store.FormatTime(f.From))
+	w.addIf(!f.To.IsZero(), "s.created_at < ?", store.FormatTime(f.To))
+	w.addIf(f.Clerk != "", "s.clerk = ?", f.Clerk)
 	if f.Outcome != nil {
-		add("s.outcome = ?", string(*f.Outcome))
+		w.addIf(true, "s.outcome = ?", string(*f.Outcome))
 	}
-	if f.Kind != 0 {
-		add("s.kind = ?", KindCode(f.Kind))
-	}
-	if f.ResidentCode != "" {
-		add("s.resident_code = ?", f.ResidentCode)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
-	limit = min(limit, 100000)
+	w.addIf(f.Kind != 0, "s.kind = ?", KindCode(f.Kind))
+	w.addIf(f.ResidentCode != "", "s.resident_code = ?", f.ResidentCode)
+	clause, args, limit := " "+w.clause(), w.args, pageSize(f.Limit)
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.kind, s.resident_code, r.family_name, r.given_name, s.clerk, s.state, s.outcome,
 		s.created_at, s.finished_at, CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END, s.reason
 		FROM sessions s JOIN residents r ON r.code = s.resident_code`+clause+`
@@ -482,4 +442,34 @@ func Daily(ctx context.Context, q Querier, day forms.Date, loc *time.Location) (
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// conditions collects the WHERE conditions of a filtered query and their
+// arguments.
+type conditions struct {
+	conds []string
+	args  []any
+}
+
+// addIf adds cond with its argument when set is true.
+func (c *conditions) addIf(set bool, cond string, arg any) {
+	if set {
+		c.conds, c.args = append(c.conds, cond), append(c.args, arg)
+	}
+}
+
+// clause is "WHERE a AND b", or "" without conditions.
+func (c *conditions) clause() string {
+	if len(c.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(c.conds, " AND ")
+}
+
+// pageSize is a filter's Limit: 1000 when unset, at most 100,000.
+func pageSize(limit int) int {
+	if limit <= 0 {
+		return 1000
+	}
+	return min(limit, 100000)
 }
