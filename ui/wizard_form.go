@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"madoguchi/app/records"
+	"madoguchi/app/registry"
+	"madoguchi/app/session"
+	"madoguchi/forms"
+)
+
+// --- 住民検索 ---
+
+func (w *Wizard) showSearch() {
+	w.search = newSearchScreen(w.s.runner, w.s.desk.Search, w.selectResident, !w.s.noBackground)
+	w.setStep(stepSearch, w.search.Object(), "", nil, func() { w.leave(); w.s.showHome() })
+	w.abandon.Hide()
+	w.search.Focus(w.s.win.Canvas())
+}
+
+func (w *Wizard) selectResident(r registry.Resident) {
+	var form forms.Application
+	var valid []records.Certificate
+	w.s.runner.Run("住民票を読み込んでいます…", false, func(ctx context.Context) error {
+		var err error
+		if form, err = w.s.desk.Prefill(ctx, r.Code, w.kind.formKind()); err != nil {
+			return err
+		}
+		valid, err = w.s.desk.ValidCertificates(ctx, r.Code)
+		return err
+	}, func(err error) {
+		if err != nil {
+			w.fail(err, "住民票を読み込めませんでした。")
+			return
+		}
+		w.resident, w.form, w.valid = r, form, valid
+		w.showForm()
+	})
+}
+
+// --- 申請書 ---
+
+func (w *Wizard) showForm() {
+	f := &w.form
+	family, given := widget.NewEntry(), widget.NewEntry()
+	familyKana, givenKana := widget.NewEntry(), widget.NewEntry()
+	birth, address := widget.NewEntry(), widget.NewEntry()
+	family.SetText(f.FamilyName)
+	given.SetText(f.GivenName)
+	familyKana.SetText(f.FamilyKana)
+	givenKana.SetText(f.GivenKana)
+	birth.SetText(f.Birth.Wareki())
+	address.SetText(f.Address)
+	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
+	sex.Horizontal = true
+	sex.SetSelected(f.Sex.String())
+
+	var panel *SubstitutePanel
+	panelBox := container.NewStack()
+	rebuildPanel := func() {
+		if !w.kind.issues() {
+			return
+		}
+		panel = NewSubstitutePanel(f, nil)
+		w.subst = panel
+		panelBox.Objects = []fyne.CanvasObject{panel.Object()}
+		panelBox.Refresh()
+	}
+	// Reading the entries back into the form: names and address changes
+	// reset the substitutes that no longer stand on the same character.
+	read := func() error {
+		nameBefore, addrBefore := f.CertificateName(), f.CertificateAddress()
+		f.FamilyName, f.GivenName = strings.TrimSpace(family.Text), strings.TrimSpace(given.Text)
+		f.FamilyKana, f.GivenKana = strings.TrimSpace(familyKana.Text), strings.TrimSpace(givenKana.Text)
+		f.Address = strings.TrimSpace(address.Text)
+		for _, sx := range []forms.Sex{forms.SexMale, forms.SexFemale, forms.SexUnknown} {
+			if sex.Selected == sx.String() {
+				f.Sex = sx
+			}
+		}
+		if f.CertificateName() != nameBefore {
+			f.Substitutes.Name = nil
+		}
+		if f.CertificateAddress() != addrBefore {
+			f.Substitutes.Address = nil
+		}
+		d, err := forms.ParseDate(birth.Text)
+		if err != nil {
+			return err
+		}
+		f.Birth = d
+		return nil
+	}
+	for _, e := range []*widget.Entry{family, given, familyKana, givenKana, birth, address} {
+		e.OnSubmitted = func(string) { w.onEnter() }
+		e.OnChanged = func(string) {
+			if read() == nil {
+				rebuildPanel()
+			}
+		}
+	}
+	rebuildPanel()
+
+	items := widget.NewForm(
+		widget.NewFormItem("氏", family), widget.NewFormItem("名", given),
+		widget.NewFormItem("ふりがな（氏）", familyKana), widget.NewFormItem("ふりがな（名）", givenKana),
+		widget.NewFormItem("生年月日", birth), widget.NewFormItem("性別", sex),
+		widget.NewFormItem("住所", address),
+		widget.NewFormItem("申請日", widget.NewLabel(f.AppliedOn.Wareki())),
+	)
+	note := widget.NewLabel("住民票から記入しました。申請書と照らし合わせ、違う箇所があれば直してください。")
+	note.Wrapping = fyne.TextWrapWord
+	printForm := widget.NewButton("申請書を印刷", func() {
+		if read() == nil {
+			w.printApplication()
+		}
+	})
+	content := container.NewVScroll(container.NewVBox(
+		container.NewHBox(widget.NewLabel(fmt.Sprintf("住民コード %s", w.resident.Code)), printForm),
+		note, items, widget.NewSeparator(), panelBox))
+
+	submit := func() {
+		if err := read(); err != nil {
+			w.fail(err, "生年月日を読み取れません。")
+			return
+		}
+		if err := f.Validate(); err != nil {
+			w.fail(err, "申請書に誤りがあります。")
+			return
+		}
+		var sess *session.Session
+		w.s.runner.Run("申請を受け付けています…", false, func(ctx context.Context) error {
+			var err error
+			if w.sess == nil {
+				sess, err = w.s.desk.Start(ctx, w.resident.Code, *f)
+			} else {
+				sess, err = w.s.desk.UpdateApplication(ctx, w.sess.ID, *f)
+			}
+			return err
+		}, func(err error) {
+			if err != nil {
+				w.fail(err, "申請を受け付けられませんでした。")
+				return
+			}
+			w.sess = sess
+			w.showIdentity()
+		})
+	}
+	back := func() {
+		if w.sess == nil {
+			w.showSearch()
+		}
+	}
+	w.setStep(stepForm, content, "申請受付", submit, back)
+	if w.sess != nil {
+		w.back.Disable()
+	}
+	w.abandon.Show()
+	w.say("内容を確かめて Enter を押してください。")
+}
