@@ -11,6 +11,10 @@ packages=(
   tesseract-ocr tesseract-ocr-jpn     # screen test: reads the Japanese text back
   poppler-utils                       # pdftotext / pdftoppm for the printing tests
   fonts-ipaexfont-gothic              # the Japanese font (theme and PDFs)
+  fonts-ipamj-mincho                  # IPAmj明朝: every MJ character (IPA Font License), fallback on screen and paper
+  yubico-piv-tool                     # middleware interop test against the emulated card
+  libengine-pkcs11-openssl            # openssl signing with the card through OpenSC's PKCS#11 module
+  cups cups-client cups-bsd printer-driver-cups-pdf  # real printing tests: a private cupsd with a cups-pdf queue
   openssl ca-certificates
 )
 
