@@ -12,21 +12,21 @@ import (
 // labels have one home. Callers may keep their own constants with the same
 // values.
 const (
-	ActionStaffEnabled     = "staff.enabled"
-	ActionStaffReset       = "staff.reset"
-	ActionVerifyFailed     = "audit.verify_failed"
-	ActionSessionRefused   = "session.refused"
-	ActionCardRefused      = "session.card_refused"
-	ActionIdentityRefused  = "session.identity_refused"
-	ActionCardAgain        = "session.card_prepared_again"
-	ActionRevokedAtCA      = "records.revoked_at_ca"
-	ActionNoticeQueued     = "notice.queued"
-	ActionNoticeSent       = "notice.sent"
-	ActionNoticeFailed     = "notice.failed"
-	actionRegistrySearch   = "registry.search"
-	actionRegistryView     = "registry.view"
-	sessionActionPrefix    = "session."
-	defaultLabelLocation   = "Asia/Tokyo"
+	ActionStaffEnabled    = "staff.enabled"
+	ActionStaffReset      = "staff.reset"
+	ActionVerifyFailed    = "audit.verify_failed"
+	ActionSessionRefused  = "session.refused"
+	ActionCardRefused     = "session.card_refused"
+	ActionIdentityRefused = "session.identity_refused"
+	ActionCardAgain       = "session.card_prepared_again"
+	ActionRevokedAtCA     = "records.revoked_at_ca"
+	ActionNoticeQueued    = "notice.queued"
+	ActionNoticeSent      = "notice.sent"
+	ActionNoticeFailed    = "notice.failed"
+	actionRegistrySearch  = "registry.search"
+	actionRegistryView    = "registry.view"
+	sessionActionPrefix   = "session."
+	defaultLabelLocation  = "Asia/Tokyo"
 )
 
 // actionLabels names every action in Japanese. session.<state> actions
