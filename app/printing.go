@@ -143,3 +143,12 @@ func (d *Desk) auditHead(ctx context.Context) (printing.AuditHead, error) {
 // Asia/Tokyo): the zone of every time shown or printed and of day
 // boundaries, whatever the machine's zone.
 func (d *Desk) Location() *time.Location { return d.c.cfg.Location() }
+
+// StaffNames maps staff IDs to display names, for screens that show the
+// records with names (supervisors only).
+func (d *Desk) StaffNames(ctx context.Context) (map[string]string, error) {
+	if err := d.check(staff.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	return records.StaffNames(ctx, d.c.db)
+}
