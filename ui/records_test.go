@@ -391,6 +391,10 @@ func TestRecordsScreen(t *testing.T) {
 			t.Errorf("the record book does not show %q:\n%s", want, book)
 		}
 	}
+	// The header names the municipality once: not "窓口 窓口市 窓口".
+	if m := s.counter.Config().Municipality; !strings.Contains(book, m) || strings.Contains(book, "窓口 "+m) || strings.Contains(book, m+" 窓口") {
+		t.Errorf("the header does not name %s once:\n%s", m, book)
+	}
 	// pdftotext may render the ideographic space between 氏 and 名 as a space.
 	if name := delivered[0].FamilyName; !strings.Contains(book, name) {
 		t.Errorf("the record book does not show %s:\n%s", name, book)
