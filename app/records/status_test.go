@@ -155,3 +155,38 @@ func TestStaffLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestDailyCountsTheMunicipalityDay: on a machine in UTC, a session
+// started at 23:30 UTC on 1 December belongs to 2 December in Tokyo.
+func TestDailyCountsTheMunicipalityDay(t *testing.T) {
+	ctx := context.Background()
+	db := setup(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	machine := time.Local
+	time.Local = time.UTC
+	defer func() { time.Local = machine }()
+	addSession(t, db, "late", "new", "11111111111", "clerk01", "completed", time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC), "")
+	tests := []struct {
+		day  forms.Date
+		want int
+	}{
+		{forms.Date{Year: 2026, Month: 12, Day: 1}, 0},
+		{forms.Date{Year: 2026, Month: 12, Day: 2}, 1},
+	}
+	for _, tt := range tests {
+		counts, err := Daily(ctx, db, tt.day, tokyo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range counts {
+			n += c.N
+		}
+		if n != tt.want {
+			t.Errorf("Daily(%v) counts %d sessions, want %d", tt.day, n, tt.want)
+		}
+	}
+}
