@@ -8,54 +8,40 @@ import (
 	"madoguchi/app/store"
 )
 
-// Actions other parts of the counter record, named here so that their
-// labels have one home. Callers may keep their own constants with the same
-// values.
+// Actions recorded elsewhere are named by their strings below, not by
+// constants, so that packages adding them keep their own constants.
 const (
-	ActionStaffEnabled    = "staff.enabled"
-	ActionStaffReset      = "staff.reset"
-	ActionVerifyFailed    = "audit.verify_failed"
-	ActionSessionRefused  = "session.refused"
-	ActionCardRefused     = "session.card_refused"
-	ActionIdentityRefused = "session.identity_refused"
-	ActionCardAgain       = "session.card_prepared_again"
-	ActionRevokedAtCA     = "records.revoked_at_ca"
-	ActionNoticeQueued    = "notice.queued"
-	ActionNoticeSent      = "notice.sent"
-	ActionNoticeFailed    = "notice.failed"
-	actionRegistrySearch  = "registry.search"
-	actionRegistryView    = "registry.view"
-	sessionActionPrefix   = "session."
-	defaultLabelLocation  = "Asia/Tokyo"
+	sessionActionPrefix  = "session."
+	defaultLabelLocation = "Asia/Tokyo"
 )
 
 // actionLabels names every action in Japanese. session.<state> actions
 // take their state's name from stateLabels.
 var actionLabels = map[string]string{
-	ActionSignIn:          "サインイン",
-	ActionSignInFailed:    "サインイン失敗",
-	ActionLockedOut:       "アカウントのロック",
-	ActionSignOut:         "サインアウト",
-	ActionStaffCreated:    "職員アカウントの作成",
-	ActionPasswordSet:     "パスワードの設定",
-	ActionStaffUnlocked:   "ロックの解除",
-	ActionStaffDisabled:   "アカウントの無効化",
-	ActionStaffEnabled:    "アカウントの有効化",
-	ActionStaffReset:      "パスワードの初期化",
-	ActionRegistryImport:  "住民基本台帳の取込",
-	actionRegistrySearch:  "住民の検索",
-	actionRegistryView:    "住民記録の閲覧",
-	ActionSessionStep:     "手続の進行",
-	ActionAuditVerified:   "監査証跡の検証",
-	ActionVerifyFailed:    "監査証跡の検証で異常を検出",
-	ActionSessionRefused:  "申請の受付不可",
-	ActionCardRefused:     "カードの使用拒否",
-	ActionIdentityRefused: "本人確認不可",
-	ActionCardAgain:       "カードの再準備",
-	ActionRevokedAtCA:     "都道府県CAでの失効の反映",
-	ActionNoticeQueued:    "通知の登録",
-	ActionNoticeSent:      "通知の送信",
-	ActionNoticeFailed:    "通知の送信失敗",
+	ActionSignIn:                  "サインイン",
+	ActionSignInFailed:            "サインイン失敗",
+	ActionLockedOut:               "アカウントのロック",
+	ActionSignOut:                 "サインアウト",
+	ActionStaffCreated:            "職員アカウントの作成",
+	ActionPasswordSet:             "パスワードの設定",
+	ActionStaffUnlocked:           "ロックの解除",
+	ActionStaffDisabled:           "アカウントの無効化",
+	"staff.enabled":               "アカウントの有効化",
+	"staff.reset":                 "パスワードの初期化",
+	ActionRegistryImport:          "住民基本台帳の取込",
+	"registry.search":             "住民の検索",
+	"registry.view":               "住民記録の閲覧",
+	ActionSessionStep:             "手続の進行",
+	ActionAuditVerified:           "監査証跡の検証",
+	"audit.verify_failed":         "監査証跡の検証で異常を検出",
+	"session.refused":             "申請の受付不可",
+	"session.card_refused":        "カードの使用拒否",
+	"session.identity_refused":    "本人確認不可",
+	"session.card_prepared_again": "カードの再準備",
+	"records.revoked_at_ca":       "都道府県CAでの失効の反映",
+	"notice.queued":               "通知の登録",
+	"notice.sent":                 "通知の送信",
+	"notice.failed":               "通知の送信失敗",
 }
 
 // stateLabels are the session states' Japanese names, as session.State's
