@@ -75,6 +75,7 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*Counter, error)
 		return nil, &config.Error{Path: cfg.Source, Err: err}
 	}
 	c := &Counter{cfg: cfg, opt: opt, log: opt.Logger}
+	staff.SetMessageZone(cfg.Location())
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -342,12 +342,12 @@ func (d *Desk) Certificates(ctx context.Context, f records.CertFilter) ([]record
 }
 
 // Daily counts a day's sessions by kind, outcome and clerk, the day taken
-// in the local time zone (supervisors only).
+// in the municipality's zone (supervisors only).
 func (d *Desk) Daily(ctx context.Context, day forms.Date) ([]records.Count, error) {
 	if err := d.check(staff.RoleSupervisor); err != nil {
 		return nil, err
 	}
-	return records.Daily(ctx, d.c.db, day, time.Local)
+	return records.Daily(ctx, d.c.db, day, d.Location())
 }
 
 // SyncRevocations marks in the records every certificate the CA's CRL

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,14 +41,32 @@ func TestPrintedDocuments(t *testing.T) {
 	if _, err := d.RecordBook(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), "x"); !errors.As(err, new(*staff.ForbiddenError)) {
 		t.Errorf("clerk printed the record book: %v", err)
 	}
+	// The machine's zone is UTC; printouts are in the municipality's.
+	machine := time.Local
+	time.Local = time.UTC
+	defer func() { time.Local = machine }()
+	zone := c.Config().Location().String()
+	if zone != "Asia/Tokyo" || rc.IssuedAt.Location().String() != zone || !strings.Contains(rc.Clerk, "（"+staff.DemoClerk+"）") {
+		t.Errorf("receipt in zone %v (config %s), clerk %q", rc.IssuedAt.Location(), zone, rc.Clerk)
+	}
 	sup := signIn(t, c, staff.DemoSupervisor)
 	book, err := sup.RecordBook(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), "本庁舎 市民課")
-	if err != nil || len(book.Rows) != 1 || book.Rows[0].Result != "交付" || book.Rows[0].Serial != rc.Serial || !book.Audit.OK || book.PrintedBy != staff.DemoSupervisor {
+	if err != nil || len(book.Rows) != 1 || book.Rows[0].Result != "交付" || book.Rows[0].Serial != rc.Serial || !book.Audit.OK {
 		t.Fatalf("record book %+v %v", book, err)
 	}
-	sum, err := sup.DailySummary(ctx, forms.DateOf(time.Now()), "本庁舎 市民課")
-	if err != nil || len(sum.Counts) != 1 || sum.Counts[0] != (printing.Count{Clerk: staff.DemoClerk, Kind: "新規発行", Result: "交付", N: 1}) {
+	supName := sup.Account().DisplayName + "（" + staff.DemoSupervisor + "）"
+	clerkName := d.Account().DisplayName + "（" + staff.DemoClerk + "）"
+	if book.PrintedBy != supName || book.Rows[0].Clerk != clerkName || book.Rows[0].Status != "交付" ||
+		book.Rows[0].Time.Location().String() != zone || book.PrintedAt.Location().String() != zone || book.Head.Seq == 0 || len(book.Head.Hash) != 32 {
+		t.Errorf("record book: printed by %q, row %+v, printed at %v, head %d %x", book.PrintedBy, book.Rows[0], book.PrintedAt, book.Head.Seq, book.Head.Hash)
+	}
+	today := forms.DateOf(time.Now().In(c.Config().Location()))
+	sum, err := sup.DailySummary(ctx, today, "本庁舎 市民課")
+	if err != nil || len(sum.Counts) != 1 || sum.Counts[0] != (printing.Count{Clerk: clerkName, Kind: "新規発行", Result: "交付", N: 1}) {
 		t.Fatalf("daily summary %+v %v", sum, err)
+	}
+	if sum.Date.Location().String() != zone || forms.DateOf(sum.Date) != today || sum.Head.Seq < book.Head.Seq || sum.PrintedBy != supName {
+		t.Errorf("daily summary of %v, head %d, printed by %q", sum.Date, sum.Head.Seq, sum.PrintedBy)
 	}
 
 	font, err := printing.LoadFont("")

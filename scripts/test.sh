@@ -58,6 +58,17 @@ for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 xdpyinfo >/dev/null 2>&1 || { echo "Xvfb on $DISPLAY does not answer; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }
 echo "   display $DISPLAY"
 
+# CUPS: a private cupsd with a cups-pdf queue for the printing tests
+# (app/printer's TestPrintoutsThroughCUPS), stopped at the end.
+if command -v cupsd >/dev/null && [ -x /usr/lib/cups/backend/cups-pdf ]; then
+  echo "== starting cupsd (cups-pdf queue)"
+  cupsdir=$(mktemp -d /tmp/madoguchi-cups.XXXXXX)
+  cupsenv=$(scripts/cupsd.sh "$cupsdir" "$((6300 + $$ % 600))") || { echo "cupsd did not start; see $cupsdir/log"; exit 1; }
+  while IFS= read -r line; do export "$line"; done <<<"$cupsenv"
+  trap 'scripts/cupsd-stop.sh "$cupsdir"; cleanup' EXIT
+  echo "   queue $MADOGUCHI_CUPS_PRINTER on $CUPS_SERVER"
+fi
+
 if [ "$mode" = bench ]; then
   echo "== go test -bench"
   # One package at a time: benchmarks running side by side would measure

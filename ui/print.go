@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"madoguchi/app/config"
+	"madoguchi/app/printer"
 	"madoguchi/forms/printing"
 )
 
@@ -34,13 +36,28 @@ func (s *Shell) loadPrintFont() (*printing.Font, error) {
 // renderFunc writes one document with the font.
 type renderFunc func(ctx context.Context, w io.Writer, font *printing.Font) (printing.Result, error)
 
-// printDocument renders a document off the UI goroutine into
-// <printDir>/<name>.pdf and tells the clerk where it is, with any
+// spooler hands a finished PDF to a printer (app/printer.Printer).
+type spooler interface {
+	Print(ctx context.Context, path, title string) (printer.Result, error)
+}
+
+// newSpooler makes the spooler of a configuration: CUPS's configured or
+// default queue, else the desktop's viewer. Tests replace it.
+var newSpooler = func(cfg config.Config) spooler {
+	return &printer.Printer{Name: cfg.Printing.Printer}
+}
+
+// printDocument renders a document off the UI goroutine into a new file
+// <printDir>/<name>-<date>-<time>.pdf (an earlier printout is never
+// overwritten), sends it to the printer and tells the clerk what
+// happened: the job ID, or that the PDF was opened in a viewer, with any
 // characters the font could not show. done (may be nil) gets the path.
 func (s *Shell) printDocument(label, name string, render renderFunc, done func(path string)) {
 	var path string
 	var res printing.Result
-	s.runner.Run(label+"を作成しています…", false, func(ctx context.Context) error {
+	var job printer.Result
+	cfg := s.counter.Config()
+	s.runner.Run(label+"を印刷しています…", false, func(ctx context.Context) error {
 		font, err := s.loadPrintFont()
 		if err != nil {
 			return err
@@ -49,26 +66,33 @@ func (s *Shell) printDocument(label, name string, render renderFunc, done func(p
 		if err != nil {
 			return err
 		}
-		path = filepath.Join(dir, name+".pdf")
-		tmp, err := os.CreateTemp(dir, name+"-*.tmp")
+		f, err := printer.Create(dir, name, time.Now().In(cfg.Location()))
 		if err != nil {
 			return err
 		}
-		defer os.Remove(tmp.Name())
-		if res, err = render(ctx, tmp, font); err != nil {
-			tmp.Close()
+		path = f.Name()
+		if res, err = render(ctx, f, font); err != nil {
+			f.Close()
+			os.Remove(path) // nothing useful in it
 			return err
 		}
-		if err := tmp.Close(); err != nil {
+		if err := f.Close(); err != nil {
+			os.Remove(path) // incomplete
 			return err
 		}
-		return os.Rename(tmp.Name(), path)
+		job, err = newSpooler(cfg).Print(ctx, path, filepath.Base(path))
+		return err
 	}, func(err error) {
 		if err != nil {
-			s.showError(label+"を作成できませんでした", err, nil)
+			s.showError(label+"を印刷できませんでした", err, nil)
+			if done != nil && path != "" {
+				if _, statErr := os.Stat(path); statErr == nil {
+					done(path)
+				}
+			}
 			return
 		}
-		msg := label + "を作成しました（" + strconv.Itoa(res.Pages) + "ページ）。\n" + path
+		msg := job.Message(label) + "（" + strconv.Itoa(res.Pages) + "ページ）"
 		if n := res.Notice(); n != "" {
 			msg += "\n" + n
 		}
@@ -79,14 +103,15 @@ func (s *Shell) printDocument(label, name string, render renderFunc, done func(p
 	})
 }
 
-// office names the counter on printed documents.
-func (s *Shell) office() string { return s.counter.Config().Municipality + " 窓口" }
+// office names the counter on printed documents: the municipality and the
+// configured office, without repeating either.
+func (s *Shell) office() string { return s.counter.Config().OfficeName() }
 
 // printReceipt prints the issuance notice of the wizard's session.
 func (w *Wizard) printReceipt() {
 	id := w.sess.ID
 	w.s.printDocument("交付通知書", "receipt-"+id, func(ctx context.Context, out io.Writer, font *printing.Font) (printing.Result, error) {
-		r, err := w.s.desk.Receipt(ctx, id, w.s.office())
+		r, err := w.s.desk.Receipt(ctx, id, w.s.counter.Config().Office)
 		if err != nil {
 			return printing.Result{}, err
 		}
@@ -98,7 +123,8 @@ func (w *Wizard) printReceipt() {
 // resident to check and sign.
 func (w *Wizard) printApplication() {
 	a := w.form
-	info := printing.ApplicationInfo{Municipality: w.s.counter.Config().Municipality, Office: w.s.office(), PrintedAt: time.Now()}
+	cfg := w.s.counter.Config()
+	info := printing.ApplicationInfo{Municipality: cfg.Municipality, Office: cfg.Office, PrintedAt: time.Now().In(cfg.Location())}
 	w.s.printDocument("申請書", "application-"+w.resident.Code, func(_ context.Context, out io.Writer, font *printing.Font) (printing.Result, error) {
 		return printing.WriteApplication(out, font, a, info)
 	}, nil)

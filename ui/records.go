@@ -37,7 +37,8 @@ var recordsColumns = []struct {
 	{"種別", "暗証番号初期化"},
 	{"シリアル", "9d9d9d9d9d9d9d9d"},
 	{"結果", "エラー"},
-	{"担当者", "super01"},
+	{"担当者", "監督 花子（super01）"},
+	{"証明書の状態", "失効（新たな証明書 9d9d9d9d の発行による）"},
 }
 
 // recordsResults are the choices of the 結果 filter and the outcome each
@@ -53,14 +54,10 @@ var recordsResults = []struct {
 	{"処理中", records.OutcomeFilter(records.OutcomeOpen)},
 }
 
-// The screen reads and shows dates in the local time zone, as the
-// façade's daily summary and the printed record book do, so that what the
-// list shows for a day is what the printed pages count for it.
-
-// recordsDayStart is the first instant of d in the local time zone.
-func recordsDayStart(d forms.Date) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.Local)
-}
+// The screen reads and shows dates in the municipality's zone (config
+// time_zone), as the façade's daily summary and the printed record book
+// do, so that what the list shows for a day is what the printed pages
+// count for it, whatever the machine's zone.
 
 // recordsInputError is a filter the supervisor typed that cannot be used.
 type recordsInputError struct{ msg string }
@@ -154,9 +151,12 @@ type recordsScreen struct {
 	trailScroll               *container.Scroll
 	box                       fyne.CanvasObject
 
-	found  []records.Record
-	rows   [][]string // the table's cells, one row per record
-	opened string     // the session whose trail is shown
+	loc     *time.Location    // the municipality's zone
+	names   map[string]string // staff ID → display name, read with each search
+	found   []records.Record
+	rows    [][]string // the table's cells, one row per record
+	opened  string     // the session whose trail is shown
+	printed string     // the last printout's file
 }
 
 // CreateRenderer shows the screen's layout.
@@ -180,10 +180,10 @@ func (s *Shell) showRecords() {
 }
 
 func newRecordsScreen(s *Shell) *recordsScreen {
-	r := &recordsScreen{s: s}
+	r := &recordsScreen{s: s, loc: s.counter.Config().Location()}
 	r.ExtendBaseWidget(r)
 	home := s.showHome
-	today := forms.DateOf(time.Now()).String()
+	today := forms.DateOf(time.Now().In(r.loc)).String()
 	r.from = newRecordsEntry("開始日（2026-11-25、R8.11.25）", r.search, home)
 	r.from.SetText(today)
 	r.to = newRecordsEntry("終了日", r.search, home)
@@ -197,6 +197,9 @@ func newRecordsScreen(s *Shell) *recordsScreen {
 	}
 	r.result.ExtendBaseWidget(r.result)
 	r.result.SetSelected(recordsResults[0].label)
+	// Choosing a result searches at once (set after the first choice, so
+	// that opening the screen searches only once).
+	r.result.OnChanged = func(string) { r.search() }
 
 	r.table = r.newTable(home)
 	r.count = widget.NewLabel("")
@@ -228,7 +231,7 @@ func newRecordsScreen(s *Shell) *recordsScreen {
 			container.NewGridWithColumns(2, container.NewBorder(nil, nil, nil, widget.NewLabel("から"), r.from), r.to))),
 		container.NewGridWithColumns(3, labelled("担当者", r.clerk), labelled("結果", r.result), labelled("住民コード", r.resident)),
 	)
-	hint := widget.NewLabel("どの入力欄でも Enter で検索します。交付記録簿は期間内の全記録を、日計表は終了日の1日分を印刷します。")
+	hint := widget.NewLabel("結果を選ぶとすぐに、入力欄では Enter で検索します。交付記録簿は期間内の全記録を、日計表は終了日の1日分を印刷します。")
 	hint.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(
 		boldLabel("交付記録"),
@@ -308,7 +311,7 @@ func (r *recordsScreen) period() (from, to forms.Date, err error) {
 	}
 	switch {
 	case from.IsZero() && to.IsZero():
-		from = forms.DateOf(time.Now())
+		from = forms.DateOf(time.Now().In(r.loc))
 		to = from
 	case from.IsZero():
 		from = to
@@ -327,9 +330,11 @@ func (r *recordsScreen) filter() (records.Filter, forms.Date, forms.Date, error)
 	if err != nil {
 		return records.Filter{}, from, to, err
 	}
+	start, _ := records.DayRange(from, r.loc)
+	_, end := records.DayRange(to, r.loc)
 	f := records.Filter{
-		From:  recordsDayStart(from),
-		To:    recordsDayStart(to).AddDate(0, 0, 1),
+		From:  start,
+		To:    end,
 		Clerk: strings.TrimSpace(r.clerk.Text),
 		Limit: recordsLimit + 1,
 	}
@@ -375,9 +380,13 @@ func (r *recordsScreen) search() {
 	}
 	desk := r.s.desk
 	var list []records.Record
+	var names map[string]string
 	r.s.runner.Run("交付記録を検索しています…", false, func(ctx context.Context) error {
 		var err error
-		list, err = desk.Records(ctx, f)
+		if list, err = desk.Records(ctx, f); err != nil {
+			return err
+		}
+		names, err = desk.StaffNames(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -387,6 +396,7 @@ func (r *recordsScreen) search() {
 			return
 		}
 		r.setStatus("")
+		r.names = names
 		more := len(list) > recordsLimit
 		if more {
 			list = list[:recordsLimit]
@@ -412,7 +422,7 @@ func (r *recordsScreen) setFound(list []records.Record) {
 	r.found = list
 	r.rows = r.rows[:0]
 	for _, rec := range list {
-		r.rows = append(r.rows, recordsCells(rec))
+		r.rows = append(r.rows, recordsCells(rec, r.loc, r.names))
 	}
 	r.table.UnselectAll()
 	r.table.Refresh()
@@ -423,20 +433,18 @@ func (r *recordsScreen) setFound(list []records.Record) {
 }
 
 // recordsCells are the table's cells of one record, in recordsColumns
-// order. The time is when the session ended, or started if it is open.
-func recordsCells(rec records.Record) []string {
-	at := rec.FinishedAt
-	if at.IsZero() {
-		at = rec.StartedAt
-	}
+// order. The time is when the session ended, or started if it is open,
+// in loc; the clerk is named with the ID.
+func recordsCells(rec records.Record, loc *time.Location, names map[string]string) []string {
 	return []string{
-		at.In(time.Local).Format("2006/01/02 15:04"),
+		rec.At().In(loc).Format("2006/01/02 15:04"),
 		rec.ResidentCode,
 		rec.ResidentName,
 		rec.Kind.String(),
 		rec.Serial,
 		rec.Result(),
-		rec.Clerk,
+		records.StaffLabel(rec.Clerk, names),
+		rec.Cert.Label(),
 	}
 }
 
@@ -473,6 +481,9 @@ func (r *recordsScreen) showTrail(rec records.Record, steps []session.Step, entr
 	if rec.Serial != "" {
 		title += "　シリアル " + rec.Serial
 	}
+	if state := rec.Cert.Label(); state != "" {
+		title += "　証明書 " + state
+	}
 	r.trailTitle.SetText(title + "　（手続ID " + rec.SessionID + "）")
 	lines := []fyne.CanvasObject{}
 	add := func(text string) {
@@ -485,17 +496,17 @@ func (r *recordsScreen) showTrail(rec records.Record, steps []session.Step, entr
 	}
 	lines = append(lines, boldLabel(fmt.Sprintf("手続の記録（%d件）", len(steps))))
 	for _, st := range steps {
-		line := fmt.Sprintf("%s　%s　担当 %s", st.At.In(time.Local).Format("2006/01/02 15:04:05"), st.State.Label(), st.Staff)
-		if st.Note != "" {
-			line += "　" + st.Note
+		line := fmt.Sprintf("%s　%s　担当 %s", st.At.In(r.loc).Format("2006/01/02 15:04:05"), st.State.Label(), records.StaffLabel(st.Staff, r.names))
+		if note := audit.DetailTextIn(audit.Entry{Detail: st.Note}, r.loc); note != "" {
+			line += "　" + note
 		}
 		add(line)
 	}
 	lines = append(lines, boldLabel(fmt.Sprintf("監査ログ（%d件）", len(entries))))
 	for _, e := range entries {
-		line := fmt.Sprintf("No.%d　%s　%s　%s", e.Seq, e.At.In(time.Local).Format("2006/01/02 15:04:05"), e.Staff, recordsActionLabel(e.Action))
-		if e.Detail != "" {
-			line += "　" + e.Detail
+		line := fmt.Sprintf("No.%d　%s　%s　%s", e.Seq, e.At.In(r.loc).Format("2006/01/02 15:04:05"), records.StaffLabel(e.Staff, r.names), recordsActionLabel(e.Action))
+		if detail := audit.DetailTextIn(e, r.loc); detail != "" {
+			line += "　" + detail
 		}
 		add(line)
 	}
@@ -504,16 +515,11 @@ func (r *recordsScreen) showTrail(rec records.Record, steps []session.Step, entr
 	r.trailScroll.ScrollToTop()
 }
 
-// recordsActionLabel names an audit action in Japanese where it is a
-// session step, with the action's identifier.
+// recordsActionLabel names an audit action in Japanese, with the
+// action's identifier.
 func recordsActionLabel(action string) string {
-	if st, ok := strings.CutPrefix(action, "session."); ok {
-		if label := session.State(st).Label(); label != st {
-			return label + "（" + action + "）"
-		}
-		if st == "identity_refused" {
-			return "本人確認不可（" + action + "）"
-		}
+	if label := audit.ActionLabel(action); label != action {
+		return label + "（" + action + "）"
 	}
 	return action
 }
@@ -585,7 +591,8 @@ func (r *recordsScreen) printRecordBook() {
 	}
 	r.setStatus("")
 	desk, office := r.s.desk, r.s.office()
-	start, end := recordsDayStart(from), recordsDayStart(to).AddDate(0, 0, 1)
+	start, _ := records.DayRange(from, r.loc)
+	_, end := records.DayRange(to, r.loc)
 	name := "recordbook-" + recordsCompact(from) + "-" + recordsCompact(to)
 	r.s.printDocument("交付記録簿", name, func(ctx context.Context, w io.Writer, font *printing.Font) (printing.Result, error) {
 		book, err := desk.RecordBook(ctx, start, end, office)
@@ -593,7 +600,7 @@ func (r *recordsScreen) printRecordBook() {
 			return printing.Result{}, err
 		}
 		return printing.WriteRecordBook(w, font, book)
-	}, nil)
+	}, r.setPrinted)
 }
 
 // printDailySummary prints the daily summary (日計表) of the period's last
@@ -612,8 +619,11 @@ func (r *recordsScreen) printDailySummary() {
 			return printing.Result{}, err
 		}
 		return printing.WriteDailySummary(w, font, sum)
-	}, nil)
+	}, r.setPrinted)
 }
+
+// setPrinted notes the file of the last printout.
+func (r *recordsScreen) setPrinted(path string) { r.printed = path }
 
 // recordsCompact writes d as YYYYMMDD for file names.
 func recordsCompact(d forms.Date) string {

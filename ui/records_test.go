@@ -208,10 +208,15 @@ const (
 	colCode   = 1
 	colResult = 5
 	colClerk  = 6
+	colState  = 7
 )
 
 func TestRecordsScreen(t *testing.T) {
 	pdftotext := recordsPdftotext(t)
+	// The machine is in UTC; the screen works in the municipality's zone.
+	machine := time.Local
+	time.Local = time.UTC
+	defer func() { time.Local = machine }()
 	s, w := testShell(t)
 	signInAs(t, s, "super01")
 	delivered, abandoned := recordsMakeSessions(t, s)
@@ -230,8 +235,11 @@ func TestRecordsScreen(t *testing.T) {
 	if n := recordsCount(r, colResult, "中止"); n != 1 {
 		t.Errorf("%d rows 中止, want 1: %v", n, recordsColumn(r, colResult))
 	}
-	if n := recordsCount(r, colClerk, "clerk01"); n != 3 {
-		t.Errorf("clerks %v, want clerk01 everywhere", recordsColumn(r, colClerk))
+	for _, c := range recordsColumn(r, colClerk) {
+		if !strings.HasSuffix(c, "（clerk01）") || len(c) <= len("（clerk01）") {
+			t.Errorf("clerks %v, want clerk01's name and ID everywhere", recordsColumn(r, colClerk))
+			break
+		}
 	}
 	for _, res := range append(append([]registry.Resident{}, delivered...), abandoned) {
 		if recordsCount(r, colName, res.Name()) != 1 || recordsCount(r, colCode, res.Code) != 1 {
@@ -248,6 +256,30 @@ func TestRecordsScreen(t *testing.T) {
 	}
 	if !strings.Contains(r.count.Text, "3件") {
 		t.Errorf("count %q, want 3件", r.count.Text)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	for i, rec := range r.found {
+		if got, want := r.rows[i][0], rec.At().In(tokyo).Format("2006/01/02 15:04"); got != want || got == rec.At().UTC().Format("2006/01/02 15:04") {
+			t.Errorf("row %d shows %q, want %q (JST, not the machine's UTC)", i, got, want)
+		}
+		if i > 0 && rec.At().Before(r.found[i-1].At()) {
+			t.Errorf("row %d is before row %d", i, i-1)
+		}
+		if want := map[string]string{"交付": "交付", "中止": ""}[r.rows[i][colResult]]; r.rows[i][colState] != want {
+			t.Errorf("row %d: certificate state %q, want %q", i, r.rows[i][colState], want)
+		}
+	}
+
+	// Choosing a result searches at once, without Enter.
+	r.result.SetSelected("中止")
+	s.runner.Wait()
+	if len(r.rows) != 1 || r.rows[0][colCode] != abandoned.Code {
+		t.Fatalf("choosing 中止 lists %v, want %s only", r.rows, abandoned.Code)
+	}
+	r.result.SetSelected("すべて")
+	s.runner.Wait()
+	if len(r.rows) != 3 {
+		t.Fatalf("choosing すべて lists %d rows", len(r.rows))
 	}
 
 	// Filters: result, resident, clerk.
@@ -304,7 +336,8 @@ func TestRecordsScreen(t *testing.T) {
 	if !strings.Contains(r.trailTitle.Text, delivered[0].Code) {
 		t.Fatalf("trail title %q, want %s", r.trailTitle.Text, delivered[0].Code)
 	}
-	for _, want := range []string{"申請受付", "本人確認", "カード準備", "鍵生成", "書込", "交付", "担当 clerk01", "session.delivered", "手続の記録（8件）"} {
+	for _, want := range []string{"申請受付", "本人確認", "カード準備", "鍵生成", "書込", "交付", "（clerk01）", "session.delivered", "手続の記録（8件）",
+		"本人確認書類：運転免許証", "交付：シリアル"} {
 		if !recordsShows(w, want) {
 			t.Errorf("the trail does not show %q: %v", want, texts(w))
 		}
@@ -341,22 +374,26 @@ func TestRecordsScreen(t *testing.T) {
 	}
 
 	// The record book of the period and the day's summary.
-	dir, err := s.printDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := forms.DateOf(time.Now())
+	day := forms.DateOf(time.Now().In(s.counter.Config().Location()))
+	jobs := spooled.count()
 	test.Tap(findButtons(w)["交付記録簿を印刷"])
 	s.runner.Wait()
-	if !recordsShows(w, "交付記録簿を作成しました") {
-		t.Fatalf("no notice after printing the record book: %v", texts(w))
+	if !recordsShows(w, "交付記録簿をtest-queueに送りました（ジョブ ID test-queue-") {
+		t.Fatalf("no notice with the job after printing the record book: %v", texts(w))
 	}
 	recordsClosePopups(w)
-	book := recordsPDFText(t, pdftotext, filepath.Join(dir, "recordbook-"+recordsCompact(day)+"-"+recordsCompact(day)+".pdf"))
-	for _, want := range []string{"交付記録簿", "記録件数 3件", "交付 2件", "中止 1件", "正常", delivered[0].Code, "clerk01", "super01"} {
+	if got := spooled.since(jobs); len(got) != 1 || got[0] != r.printed {
+		t.Fatalf("printed %v, screen says %q", got, r.printed)
+	}
+	book := recordsPDFText(t, pdftotext, r.printed)
+	for _, want := range []string{"交付記録簿", "記録件数 3件", "交付 2件", "中止 1件", "正常", delivered[0].Code, "clerk01", "super01", "監査ログの末尾"} {
 		if !strings.Contains(book, want) {
 			t.Errorf("the record book does not show %q:\n%s", want, book)
 		}
+	}
+	// The header names the municipality once: not "窓口 窓口市 窓口".
+	if m := s.counter.Config().Municipality; !strings.Contains(book, m) || strings.Contains(book, "窓口 "+m) || strings.Contains(book, m+" 窓口") {
+		t.Errorf("the header does not name %s once:\n%s", m, book)
 	}
 	// pdftotext may render the ideographic space between 氏 and 名 as a space.
 	if name := delivered[0].FamilyName; !strings.Contains(book, name) {
@@ -366,14 +403,29 @@ func TestRecordsScreen(t *testing.T) {
 	test.Tap(findButtons(w)["日計表を印刷"])
 	s.runner.Wait()
 	recordsClosePopups(w)
-	daily := recordsPDFText(t, pdftotext, filepath.Join(dir, "daily-"+recordsCompact(day)+".pdf"))
-	for _, want := range []string{"日計表", day.Wareki(), "clerk01", "交付", "中止", "super01"} {
+	firstDaily := r.printed
+	daily := recordsPDFText(t, pdftotext, firstDaily)
+	for _, want := range []string{"日計表", day.Wareki(), "clerk01", "交付", "中止", "super01", "新規 2件", "中止 1件", "監査ログの末尾"} {
 		if !strings.Contains(daily, want) {
 			t.Errorf("the daily summary does not show %q:\n%s", want, daily)
 		}
 	}
 	if got := recordsDailyTotals(daily); got["交付"] != "2" || got["中止"] != "1" || got["計"] != "3" {
 		t.Errorf("the daily summary counts %v, want 交付 2, 中止 1, 計 3:\n%s", got, daily)
+	}
+	// Printing again makes a new file; the first stays as it was.
+	before, err := os.ReadFile(firstDaily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(findButtons(w)["日計表を印刷"])
+	s.runner.Wait()
+	recordsClosePopups(w)
+	if r.printed == firstDaily || r.printed == "" {
+		t.Fatalf("the second 日計表 went to %q, the first was %q", r.printed, firstDaily)
+	}
+	if after, err := os.ReadFile(firstDaily); err != nil || string(after) != string(before) {
+		t.Fatalf("the first 日計表 changed or vanished: %v", err)
 	}
 
 	// Esc goes home, from an entry as from the window.

@@ -9,6 +9,12 @@
 //	master_secret_file = "/etc/madoguchi/master.key"
 //	font_path          = ""            # optional; else MADOGUCHI_FONT, then a search
 //
+//	time_zone          = "Asia/Tokyo"  # optional; the municipality's zone
+//	office             = "本庁舎 市民課" # optional; the counter on printouts
+//
+//	[printing]
+//	printer = ""                       # optional; CUPS queue, else the default
+//
 //	[reader]
 //	mode = "pcsc"                      # "pcsc" or "emulated"
 //	name = "SCR3310"                   # optional: part of the reader's name
@@ -54,6 +60,14 @@ type Config struct {
 	FontPath         string `toml:"font_path"`
 	Reader           Reader `toml:"reader"`
 	CA               CA     `toml:"ca"`
+	// TimeZone is the municipality's time zone (an IANA name), used for
+	// every time shown or printed and for day boundaries; "" means
+	// DefaultTimeZone.
+	TimeZone string `toml:"time_zone"`
+	// Office names the counter within the municipality (e.g. 本庁舎 市民課)
+	// on printouts; may be empty.
+	Office   string   `toml:"office"`
+	Printing Printing `toml:"printing"`
 
 	// Demo marks the embedded default: demo registry, demo staff accounts,
 	// emulated card and in-process CA. It is never read from a file.
@@ -191,6 +205,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("ca.mode %q is not %q or %q", c.CA.Mode, CAEST, CAEmbedded))
+	}
+	if _, err := LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
 	}
 	return errors.Join(errs...)
 }

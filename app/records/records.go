@@ -304,6 +304,16 @@ type Record struct {
 	FinishedAt   time.Time // zero while open
 	Serial       string    // the certificate issued (or, for 失効 and 暗証番号初期化, concerned), if any
 	Reason       string    // why it was abandoned or failed
+	Cert         CertState // the current state of the certificate in Serial; zero when there is none
+}
+
+// At is the time the record book prints for r: when the session ended,
+// or when it started while it is still open. Lists are in this order.
+func (r Record) At() time.Time {
+	if r.FinishedAt.IsZero() {
+		return r.StartedAt
+	}
+	return r.FinishedAt
 }
 
 // Result is the record book's 結果 column: 交付 / 完了, 中止, エラー or 処理中.
@@ -366,7 +376,9 @@ type Filter struct {
 // OutcomeFilter returns a pointer for Filter.Outcome.
 func OutcomeFilter(o Outcome) *Outcome { return &o }
 
-// List returns the sessions matching f, oldest first.
+// List returns the sessions matching f in the order of Record.At (when
+// each ended, or started if open), with the current state of the
+// certificate each concerns.
 func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
 	var w conditions
 	w.addIf(!f.From.IsZero(), "s.created_at >= ?", store.FormatTime(f.From))
@@ -379,20 +391,29 @@ func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
 	w.addIf(f.ResidentCode != "", "s.resident_code = ?", f.ResidentCode)
 	clause, args, limit := " "+w.clause(), w.args, pageSize(f.Limit)
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.kind, s.resident_code, r.family_name, r.given_name, s.clerk, s.state, s.outcome,
-		s.created_at, s.finished_at, CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END, s.reason
-		FROM sessions s JOIN residents r ON r.code = s.resident_code`+clause+`
-		ORDER BY s.created_at, s.id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		s.created_at, s.finished_at, CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END, s.reason,
+		COALESCE(c.status, ''), COALESCE(c.revoked_at, ''), COALESCE(c.revoke_reason, ''), COALESCE(c.resident_code, ''), COALESCE(c.issued_at, '')
+		FROM sessions s JOIN residents r ON r.code = s.resident_code
+		LEFT JOIN certificates c ON c.serial = CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END`+clause+`
+		ORDER BY CASE WHEN s.finished_at != '' THEN s.finished_at ELSE s.created_at END, s.id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Record
+	var pending []supersedeQuery
 	for rows.Next() {
 		var r Record
-		var kind, family, given, started, finished string
+		var kind, family, given, started, finished, status, revoked, certResident, issued string
 		if err := rows.Scan(&r.SessionID, &kind, &r.ResidentCode, &family, &given, &r.Clerk, &r.State, &r.Outcome,
-			&started, &finished, &r.Serial, &r.Reason); err != nil {
+			&started, &finished, &r.Serial, &r.Reason, &status, &revoked, &r.Cert.RevokeReason, &certResident, &issued); err != nil {
 			return nil, err
+		}
+		r.Cert.Status = CertStatus(status)
+		r.Cert.RevokedAt, _ = store.ParseTime(revoked) // "" for a certificate not revoked
+		if r.Cert.Status == CertRevoked {
+			issuedAt, _ := store.ParseTime(issued) // written by Insert
+			pending = append(pending, supersedeQuery{len(out), r.Serial, certResident, issuedAt, r.Cert.RevokedAt})
 		}
 		if r.Kind, err = ParseKind(kind); err != nil {
 			return nil, err
@@ -405,7 +426,16 @@ func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
 		r.FinishedAt, _ = store.ParseTime(finished)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for _, p := range pending {
+		if out[p.index].Cert.SupersededBy, err = supersededBy(ctx, q, p.serial, p.resident, p.issued, p.revoked); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Count is the number of sessions of one kind, outcome and clerk.
@@ -420,8 +450,7 @@ type Count struct {
 // kind, outcome and clerk, for the daily summary (日計表). Open sessions
 // are counted with OutcomeOpen.
 func Daily(ctx context.Context, q Querier, day forms.Date, loc *time.Location) ([]Count, error) {
-	from := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, loc)
-	to := from.AddDate(0, 0, 1)
+	from, to := DayRange(day, loc)
 	rows, err := q.QueryContext(ctx, `SELECT kind, outcome, clerk, count(*) FROM sessions
 		WHERE created_at >= ? AND created_at < ?
 		GROUP BY kind, outcome, clerk ORDER BY clerk, kind, outcome`, store.FormatTime(from), store.FormatTime(to))

@@ -156,7 +156,7 @@ func (e *LockedError) Error() string {
 // UserMessage says what happened in Japanese.
 func (e *LockedError) UserMessage() string {
 	return fmt.Sprintf("サインインの失敗が続いたため、このアカウントは %s までロックされています。監督者に解除を依頼してください。",
-		e.Until.In(time.Local).Format("15:04"))
+		e.Until.In(messageLocation()).Format("15:04"))
 }
 
 // ForbiddenError is returned when an account lacks the role an action needs.

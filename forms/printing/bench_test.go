@@ -86,7 +86,7 @@ func TestRecordBook10000(t *testing.T) {
 		wantPageNumber(t, p, res.Pages-2+i, res.Pages)
 	}
 	wantText(t, "last pages", text, fmt.Sprintf("合計 %d件", bigBook), "印刷者（監督者） S0003",
-		fmt.Sprintf("%d %s", bigBook, book.Rows[bigBook-1].Time.Format("2006-01-02 15:04")))
+		fmt.Sprintf("%d %s", bigBook, dateTime(book.Rows[bigBook-1].Time)))
 }
 
 // BenchmarkRecordBook10000 prints the record book of 10,000 records; it

@@ -116,6 +116,9 @@ func sampleRows(n int) []RecordRow {
 			Result:       res,
 			Clerk:        sampleClerks[i%len(sampleClerks)],
 		}
+		if res == "交付" {
+			rows[i].Status = "交付"
+		}
 	}
 	return rows
 }
@@ -128,19 +131,31 @@ func sampleBook(n int) RecordBook {
 		PrintedBy: "S0003",
 		PrintedAt: printedAt,
 		Audit:     AuditCheck{OK: true, Detail: "監査ログ 1,234 行の連鎖を検証しました。"},
+		Head:      sampleHead,
 		Rows:      sampleRows(n),
 	}
 }
 
 func sampleSummary() DailySummary {
 	return DailySummary{
-		Date:      time.Date(2026, 4, 1, 0, 0, 0, 0, jst),
-		Office:    "本庁舎 区民課",
-		PrintedBy: "S0003",
-		PrintedAt: printedAt,
-		Counts:    Tally(sampleRows(40)),
+		Date:        time.Date(2026, 4, 1, 0, 0, 0, 0, jst),
+		Office:      "本庁舎 区民課",
+		PrintedBy:   "S0003",
+		PrintedAt:   printedAt,
+		Counts:      Tally(sampleRows(40)),
+		Revocations: []ReasonCount{{"本人の申請", 3}, {"新たな証明書の発行", 2}},
+		Head:        sampleHead,
 	}
 }
+
+// sampleHead is an audit head: row 1234, a hash 00 01 02 … 1f.
+var sampleHead = AuditHead{Seq: 1234, Hash: func() []byte {
+	h := make([]byte, 32)
+	for i := range h {
+		h[i] = byte(i)
+	}
+	return h
+}()}
 
 // pdfText runs pdftotext -layout on pdf.
 func pdfText(tb testing.TB, pdf []byte) string {

@@ -71,12 +71,15 @@ func TestDocumentsText(t *testing.T) {
 		}},
 		{"recordbook", 3, []string{
 			"交付記録簿", "令和8年4月1日 ～ 令和8年4月30日", "本庁舎 区民課",
-			"2026-04-01 08:30 1000000000 山田 太郎 新規発行 0000000000000000 交付 C0012",
+			"令和8年4月1日 8:30 1000000000 山田 太郎 新規発行 0000000000000000 交付 交付 C0012",
+			"監査ログの末尾 第1234行 00010203 04050607 08090a0b 0c0d0e0f 10111213 14151617 18191a1b 1c1d1e1f",
 			"髙橋 〓子", "合計 60件", "新規発行 31件 更新 15件 失効 7件 暗証番号初期化 7件",
 			"交付 45件 中止 8件 エラー 7件", "正常", "印刷者（監督者） S0003",
 		}},
 		{"summary", 1, []string{
 			"交付日計表", "令和8年4月1日（水）", "本庁舎 区民課", "総件数 40件",
+			"失効した証明書（理由別） 本人の申請 3件 新たな証明書の発行 2件",
+			"監査ログの末尾 第1234行 00010203",
 			"新規発行 10 5 5 20", "合計 30 5 5 40", "C0012 新規発行 5 0 5 10", "小計 15 0 5 20",
 		}},
 	} {
@@ -131,13 +134,13 @@ func TestRecordBookPaging(t *testing.T) {
 			if res.Pages != len(ps) {
 				t.Errorf("Result.Pages = %d, PDF has %d", res.Pages, len(ps))
 			}
-			rowRE := regexp.MustCompile(`(?m)^\s*(\d+) 2026-04-\d\d \d\d:\d\d (\d{10}) `)
+			rowRE := regexp.MustCompile(`(?m)^\s*(\d+) 令和8年4月\d+日 \d+:\d\d (\d{10}) `)
 			next := 1
 			for i, p := range ps {
 				wantPageNumber(t, p, i+1, len(ps))
 				wantText(t, fmt.Sprintf("page %d", i+1), p, "交付記録簿", "印刷者 S0003")
 				if i < wantPages {
-					wantText(t, fmt.Sprintf("page %d", i+1), p, "No. 日時 住民コード 氏名 申請種別 証明書シリアル番号 結果 担当者")
+					wantText(t, fmt.Sprintf("page %d", i+1), p, "No. 日時 住民コード 氏名 申請種別 証明書シリアル番号 結果 証明書の現在の状態 担当者")
 				}
 				for _, m := range rowRE.FindAllStringSubmatch(p, -1) {
 					if m[1] != fmt.Sprint(next) || m[2] != book.Rows[next-1].ResidentCode {

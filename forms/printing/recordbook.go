@@ -3,6 +3,7 @@ package printing
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"madoguchi/forms"
@@ -11,12 +12,44 @@ import (
 // RecordBook is the content of the issuance record book (交付記録簿): the
 // issuances of one office over a period, in the order to print them.
 type RecordBook struct {
-	Office    string    // the office the records belong to, e.g. 本庁舎 区民課
+	Office    string    // the office the records belong to, e.g. 千代田区　本庁舎 区民課
 	From, To  time.Time // the period; only the dates are printed, both inclusive
-	PrintedBy string    // the printing supervisor's staff ID
+	PrintedBy string    // the printing supervisor: name and staff ID
 	PrintedAt time.Time // printed on every page and in the PDF metadata
 	Audit     AuditCheck
+	Head      AuditHead // the audit log's head when printed
 	Rows      []RecordRow
+}
+
+// AuditHead is the audit log's last sequence number and hash, printed so
+// that the log's state is kept outside the database.
+type AuditHead struct {
+	Seq  int64
+	Hash []byte
+}
+
+// formatHead writes the audit log's head for paper: the sequence number
+// and the full hash in hex, in groups of 8 so that it can be read and
+// compared by eye.
+//
+// TODO(merge): replace with audit.FormatHead once it exists.
+func formatHead(seq int64, head []byte) string {
+	h := fmt.Sprintf("%x", head)
+	var groups []string
+	for len(h) > 8 {
+		groups = append(groups, h[:8])
+		h = h[8:]
+	}
+	groups = append(groups, h)
+	return fmt.Sprintf("第%d行 %s", seq, strings.Join(groups, " "))
+}
+
+// headLine is the printed line of the audit log's head.
+func headLine(h AuditHead) string {
+	if len(h.Hash) == 0 {
+		return ""
+	}
+	return "監査ログの末尾　" + formatHead(h.Seq, h.Hash)
 }
 
 // AuditCheck is the result of verifying the audit log's hash chain, as
@@ -34,7 +67,8 @@ type RecordRow struct {
 	Kind         string    // 申請種別, e.g. 新規発行 (forms.ApplicationKind.String)
 	Serial       string    // the certificate's serial number, or "" when none was issued
 	Result       string    // e.g. 交付, 中止, エラー
-	Clerk        string    // the clerk's staff ID
+	Status       string    // the certificate's current state, e.g. 失効（住所変更）; "" when none
+	Clerk        string    // the clerk: name and staff ID
 }
 
 // recordColumns are the record book's columns: title, width (mm), alignment.
@@ -43,14 +77,15 @@ var recordColumns = []struct {
 	w     float64
 	align string
 }{
-	{"No.", 14, "R"},
+	{"No.", 11, "R"},
 	{"日時", 34, "C"},
-	{"住民コード", 30, "C"},
-	{"氏名", 62, "L"},
-	{"申請種別", 30, "C"},
-	{"証明書シリアル番号", 48, "L"},
-	{"結果", 22, "C"},
-	{"担当者", 33, "C"},
+	{"住民コード", 24, "C"},
+	{"氏名", 42, "L"},
+	{"申請種別", 25, "C"},
+	{"証明書シリアル番号", 35, "L"},
+	{"結果", 13, "C"},
+	{"証明書の現在の状態", 46, "L"},
+	{"担当者", 43, "L"},
 }
 
 // Record book layout (A4 landscape, millimetres).
@@ -71,7 +106,8 @@ const RecordBookRowsPerPage = int((bookBottom - bookTableTop - bookHeadH) / book
 
 // WriteRecordBook prints the issuance record book on A4 landscape pages:
 // a page header with the office and the period, a table of the records
-// (date and time, 住民コード, 氏名, kind, serial, result, clerk) with its
+// (date and time in 和暦, 住民コード, 氏名, kind, serial, result, the
+// certificate's current state, clerk) with its
 // column titles repeated on every page, "n / N" page numbers, and on the
 // last page the totals, the audit-chain check and the printing supervisor's
 // ID.
@@ -90,7 +126,7 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 			d.label(bookMargin, 10, 80, 10, "交付記録簿", "L", titleSize)
 			d.label(bookMargin+80, 10, tableW-80, 5, "対象期間　"+period, "R", bodySize)
 			p.SetXY(bookMargin+80, 15)
-			d.fitCell(tableW-80, 5, "窓口　"+office(), "", "R", bodySize)
+			d.fitCell(tableW-80, 5, office(), "", "R", bodySize)
 			p.SetLineWidth(boldLine)
 			p.Line(bookMargin, 22, bookMargin+tableW, 22)
 			p.SetLineWidth(lineWidth)
@@ -123,8 +159,8 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 			}
 			n := i + 1
 			values := []string{
-				fmt.Sprint(n), r.Time.Format("2006-01-02 15:04"), r.ResidentCode,
-				r.Name, r.Kind, r.Serial, r.Result, r.Clerk,
+				fmt.Sprint(n), dateTime(r.Time), r.ResidentCode,
+				r.Name, r.Kind, r.Serial, r.Result, r.Status, r.Clerk,
 			}
 			if r.Time.IsZero() {
 				values[1] = ""
@@ -146,7 +182,7 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 		// last page.
 		kindCounts, kindOrder := countBy(b.Rows, func(r RecordRow) string { return r.Kind }, kindLabels())
 		resultCounts, resultOrder := countBy(b.Rows, func(r RecordRow) string { return r.Result }, nil)
-		const blockH = 50.0
+		const blockH = 56.0
 		y = p.GetY() + 3
 		if y+blockH > bookPageH-16 {
 			p.AddPage()
@@ -174,6 +210,10 @@ func WriteRecordBook(w io.Writer, font *Font, b RecordBook) (Result, error) {
 		y += 6
 		if b.Audit.Detail != "" {
 			d.value(bookMargin+40, y, tableW-40, 6, b.Audit.Detail, "監査ログの検証", "L", smallSize+1)
+			y += 6
+		}
+		if line := headLine(b.Head); line != "" {
+			d.label(bookMargin+40, y, tableW-40, 6, line, "L", smallSize+1)
 			y += 6
 		}
 		y += 3

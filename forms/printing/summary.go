@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"madoguchi/forms"
@@ -11,11 +12,48 @@ import (
 
 // DailySummary is the content of the daily summary (日計表) of one office.
 type DailySummary struct {
-	Date      time.Time // the day summarised; only the date is printed
-	Office    string    // e.g. 本庁舎 区民課
-	PrintedBy string    // the printing supervisor's staff ID
-	PrintedAt time.Time // printed and written in the PDF metadata
-	Counts    []Count   // how many sessions each clerk ended with each kind and result
+	Date        time.Time     // the day summarised; only the date is printed
+	Office      string        // e.g. 千代田区　本庁舎 区民課
+	PrintedBy   string        // the printing supervisor: name and staff ID
+	PrintedAt   time.Time     // printed and written in the PDF metadata
+	Counts      []Count       // how many sessions each clerk ended with each kind and result
+	Revocations []ReasonCount // certificates revoked that day, by reason (at the counter or at the CA)
+	Head        AuditHead     // the audit log's head when printed
+}
+
+// ReasonCount is how many certificates were revoked for one reason.
+type ReasonCount struct {
+	Reason string // in Japanese, e.g. 住所変更
+	N      int
+}
+
+// Headline is one of the day's headline figures: how many sessions of a
+// kind were completed, or how many were abandoned (中止).
+type Headline struct {
+	Label string // 新規, 更新, 失効, 暗証番号初期化 or 中止
+	N     int
+}
+
+// Headlines are the figures a supervisor reads first: the completed
+// sessions of each kind (新規, 更新, 失効, 暗証番号初期化, whatever the
+// result was called) and the abandoned ones (中止) of any kind.
+func Headlines(counts []Count) []Headline {
+	out := []Headline{{"新規", 0}, {"更新", 0}, {"失効", 0}, {"暗証番号初期化", 0}, {"中止", 0}}
+	slot := map[string]int{
+		forms.KindNew.String(): 0, forms.KindRenewal.String(): 1,
+		forms.KindRevocation.String(): 2, forms.KindPINReset.String(): 3,
+	}
+	for _, c := range counts {
+		switch c.Result {
+		case "交付", "完了":
+			if i, ok := slot[c.Kind]; ok {
+				out[i].N += c.N
+			}
+		case "中止":
+			out[4].N += c.N
+		}
+	}
+	return out
 }
 
 // Count is the number of sessions of one clerk, kind and result. Several
@@ -51,9 +89,11 @@ const (
 	sumBottom = 297 - margin - 8
 )
 
-// WriteDailySummary prints the daily summary: the counts per application
+// WriteDailySummary prints the daily summary: the headline figures
+// (Headlines) and the revocations by reason, the counts per application
 // kind and result with totals, the same per clerk with subtotals, and the
-// printing supervisor with a box for the approver's seal.
+// printing supervisor with a box for the approver's seal, and the audit
+// log's head.
 func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) {
 	return render(w, font, "日計表", "P", s.PrintedAt, func(d *doc) {
 		p := d.pdf
@@ -71,7 +111,23 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 		p.AddPage()
 		d.label(left, 14, width, 10, "電子証明書 交付日計表", "C", titleSize)
 		d.label(left, 26, width, 6, "対象日　"+day, "L", 11)
-		d.value(left, 32, width, 6, "窓口　"+s.Office, "窓口", "L", 11)
+		d.value(left, 32, width, 6, s.Office, "窓口", "L", 11)
+
+		// The headline figures, and the revocations by reason.
+		var parts []string
+		for _, h := range Headlines(s.Counts) {
+			parts = append(parts, fmt.Sprintf("%s %d件", h.Label, h.N))
+		}
+		d.label(left, 38, width, 6, strings.Join(parts, "　"), "L", 11)
+		revoked := "失効した証明書（理由別）　なし"
+		if len(s.Revocations) > 0 {
+			var rs []string
+			for _, r := range s.Revocations {
+				rs = append(rs, fmt.Sprintf("%s %d件", blankLabel(r.Reason), r.N))
+			}
+			revoked = "失効した証明書（理由別）　" + strings.Join(rs, "　")
+		}
+		d.value(left, 44, width, 6, revoked, "失効理由", "L", bodySize)
 
 		var kindKeys, resultKeys, clerkKeys []string
 		total := 0
@@ -107,7 +163,7 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 		if resultW > 25 {
 			resultW = 25
 		}
-		y := 42.0
+		y := 54.0
 		// titles are the current table's row-title columns: one 70 mm
 		// column, or two of 35 mm.
 		var titles []string
@@ -202,7 +258,7 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 		p.SetY(y + 2)
 		d.missingNote(sumBottom)
 		y = p.GetY() + 4
-		if y+26 > sumBottom {
+		if y+32 > sumBottom {
 			p.AddPage()
 			y = margin
 		}
@@ -210,6 +266,9 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 		d.label(left+30, y, 50, 6, fmt.Sprintf("%d件", total), "L", 11)
 		d.label(left, y+8, 30, 6, "印刷者", "L", bodySize)
 		d.value(left+30, y+8, 80, 6, s.PrintedBy, "印刷者", "L", bodySize)
+		if line := headLine(s.Head); line != "" {
+			d.label(left, y+24, width, 6, line, "L", smallSize+1)
+		}
 		for i, t := range []string{"担当", "監督者"} {
 			x := left + width - 50 + float64(i)*25
 			p.Rect(x, y, 25, 22, "D")
