@@ -172,7 +172,9 @@ func (c *Card) ID() (string, error) {
 // card. On a card issued by us it authenticates with the per-card key
 // derived from master (a renewal), or with the default key when an earlier
 // issuance stopped before Finish. A foreign card is refused with
-// ErrNotBlank, an issued card of another issuer with ErrForeignCard.
+// ErrNotBlank, an issued card of another issuer with ErrForeignCard, and a
+// blank card that lacks SET MANAGEMENT KEY (INS FF), which Finish needs,
+// with ErrMgmtKeyUnsupported before anything is written to it.
 func (c *Card) Prepare(ctx context.Context, master []byte) error {
 	if len(master) < MinMasterLength {
 		return stepErr(StepPrepare, ErrMasterSecret)
@@ -201,6 +203,17 @@ func (c *Card) prepareBlank(ctx context.Context) error {
 		if err := c.piv.Authenticate(ctx, cardio.DefaultManagementKey()); err != nil {
 			return err
 		}
+	}
+	// Finish will change the management key with the de-facto SET
+	// MANAGEMENT KEY (INS FF), which SP 800-73-4 leaves out. Setting the
+	// key the card already has proves that the card implements it before
+	// anything is written: a card without it would stay under the
+	// well-known default key after the issuance, open to anyone.
+	if err := c.piv.SetManagementKey(ctx, cardio.DefaultManagementKey()); err != nil {
+		if errors.Is(err, cardio.ErrNotSupported) {
+			return fmt.Errorf("%w: %w", ErrMgmtKeyUnsupported, err)
+		}
+		return err
 	}
 	chuid, err := cardio.NewCHUID(time.Now().AddDate(chuidValidity, 0, 0))
 	if err != nil {
