@@ -26,9 +26,9 @@
 // content type, message digest and pivSigner-DN) with the certificate of
 // the municipality's CHUID signer, whose P-256 key is derived from the
 // master secret under its own HKDF label (NewCHUIDSigner). OpenSC and
-// yubico-piv-tool read such a CHUID (they also read unsigned ones; an
-// empty 3E element, as some tools write, is what SP 800-73-4 readers
-// reject), and openssl cms verifies its signature.
+// yubico-piv-tool read such a CHUID, and openssl cms verifies its
+// signature; SP 800-73-4 makes the signature mandatory, which is why the
+// CHUID is signed rather than carrying an empty 3E element.
 //
 // The management-key change in Finish uses SET MANAGEMENT KEY (INS FF,
 // P1-P2 FFFF), the de-facto extension of YubiKey and compatible cards:
