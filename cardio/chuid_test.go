@@ -64,3 +64,24 @@ func TestCHUIDEncoding(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseCHUID feeds card data to ParseCHUID: it never panics, and what
+// it accepts keeps its GUID and signature through Marshal and ParseCHUID.
+func FuzzParseCHUID(f *testing.F) {
+	c, _ := cardio.NewCHUID(time.Date(2035, 3, 31, 0, 0, 0, 0, time.UTC))
+	f.Add(c.Marshal())
+	c.Signature = []byte{0x30, 0x00}
+	f.Add(c.Marshal())
+	f.Add([]byte{0x34, 0x10})
+	f.Add([]byte{0x3E, 0x00, 0xFE, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := cardio.ParseCHUID(data)
+		if err != nil {
+			return
+		}
+		again, err := cardio.ParseCHUID(got.Marshal())
+		if err != nil || again.GUID != got.GUID || !bytes.Equal(again.Signature, got.Signature) {
+			t.Fatalf("round trip of %+v: %+v, %v", got, again, err)
+		}
+	})
+}
