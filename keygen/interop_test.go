@@ -74,10 +74,14 @@ func TestMiddlewareInterop(t *testing.T) {
 				t.Logf("%s: %d APDUs for the card half of the issuance", tt.name, n)
 			}
 			closeAll()
+			if chuid, ok := emu.Object(cardio.ObjCHUID); ok {
+				t.Logf("%s: CHUID of %d bytes", tt.name, len(chuid))
+			}
 
 			if yk != nil {
 				out := yk.Must("-a", "status")
 				contains("yubico-piv-tool status (issued)", out, "Slot 9c:", "0000000001", "PIN tries left:\t3")
+				t.Logf("yubico-piv-tool -a status on the issued card:\n%s", out)
 				if strings.Contains(out, "CHUID:\tNo data available") {
 					t.Fatalf("yubico-piv-tool finds no CHUID on the issued card:\n%s", out)
 				}
