@@ -28,12 +28,20 @@ func init() {
 func runCardEmulator(args []string) error {
 	fl := flag.NewFlagSet("card-emulator", flag.ContinueOnError)
 	state := fl.String("state", "card.json", "state `file` of the emulated card (created blank if missing; holds the card's secrets, keep it private)")
-	addr := fl.String("vpcd", cardio.DefaultVPCDAddr, "`address` where vpcd waits for the card")
+	addr := fl.String("vpcd", "", "`address` where vpcd waits for the card (default: the -slot's address on this machine)")
+	slotN := fl.Int("slot", 0, "vpcd reader `slot`: 0 is \"Virtual PCD 00 00\" on port 35963, 1 is \"Virtual PCD 00 01\" on 35964")
 	t0 := fl.Bool("t0", false, "offer T=0 instead of T=1")
 	short := fl.Bool("short", false, "refuse extended length APDUs (hosts must chain)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
+	if *slotN < 0 || *slotN >= cardio.VPCDSlots {
+		return fmt.Errorf("-slot %d: vpcd has slots 0 to %d", *slotN, cardio.VPCDSlots-1)
+	}
+	if *addr == "" {
+		*addr = cardio.VPCDSlotAddr(*slotN)
+	}
+	lockPath := cardioLockPath(*addr)
 	opts := cardio.EmulatorOptions{ShortOnly: *short}
 	if *t0 {
 		opts.Protocol = cardio.T0
@@ -49,13 +57,14 @@ func runCardEmulator(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Tests and other card-emulators use the same vpcd slot; wait for them.
+	// Tests and other card-emulators may use the same vpcd slot; wait for
+	// them. Each slot has its own lock.
 	quick, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	unlock, err := cardio.LockVPCD(quick, cardio.VPCDLockPath)
+	unlock, err := cardio.LockVPCD(quick, lockPath)
 	cancel()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "card-emulator: waiting for %s (tests or another card-emulator use the vpcd slot)\n", cardio.VPCDLockPath)
-		if unlock, err = cardio.LockVPCD(ctx, cardio.VPCDLockPath); err != nil {
+		fmt.Fprintf(os.Stderr, "card-emulator: waiting for %s (tests or another card-emulator use the vpcd slot)\n", lockPath)
+		if unlock, err = cardio.LockVPCD(ctx, lockPath); err != nil {
 			return err
 		}
 	}
@@ -141,4 +150,13 @@ func runCardEmulator(args []string) error {
 			}
 		}
 	}
+}
+
+// cardioLockPath returns the lock file for a vpcd address: the slot's own
+// on this machine's two vpcd ports, the first slot's otherwise.
+func cardioLockPath(addr string) string {
+	if n, ok := cardio.VPCDSlotOf(addr); ok {
+		return cardio.VPCDSlotLockPath(n)
+	}
+	return cardio.VPCDLockPath
 }

@@ -211,7 +211,8 @@ func TestATRExtendedLength(t *testing.T) {
 	}{
 		{"emulator", NewEmulator(EmulatorOptions{}).ATR(), true},
 		{"emulator short only", NewEmulator(EmulatorOptions{ShortOnly: true}).ATR(), false},
-		{"emulator T=0", NewEmulator(EmulatorOptions{Protocol: T0}).ATR(), true},
+		{"emulator T=0 (no extended length on T=0)", NewEmulator(EmulatorOptions{Protocol: T0}).ATR(), false},
+		{"emulator T=0 short only", NewEmulator(EmulatorOptions{Protocol: T0, ShortOnly: true}).ATR(), false},
 		{"YubiKey 5 style", []byte{0x3B, 0xFD, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x15, 0x80, 0x73, 0xC0, 0x21, 0xC0, 0x57, 0x59, 0x75, 0x62, 0x69, 0x4B, 0x65, 0x79, 0x40}, true},
 		{"no historical bytes", []byte{0x3B, 0x00}, false},
 		{"proprietary historical bytes", []byte{0x3B, 0x03, 'a', 'b', 'c'}, false},

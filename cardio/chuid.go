@@ -1,6 +1,7 @@
 package cardio
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,9 +11,15 @@ import (
 
 // CHUID is the Card Holder Unique Identifier object (SP 800-73-4 part 1,
 // 3.1.2), reduced to what a non-federal card carries.
+//
+// Its issuer asymmetric signature (tag 3E) is a CMS SignedData over
+// SignedContent, with detached content of type id-PIV-CHUIDSecurityObject;
+// the issuer (keygen) makes it. A CHUID without Signature is encoded
+// without the 3E element at all rather than with an empty one.
 type CHUID struct {
-	GUID   [16]byte  // the card's unique identifier
-	Expiry time.Time // the date printed in the object (YYYYMMDD)
+	GUID      [16]byte  // the card's unique identifier
+	Expiry    time.Time // the date printed in the object (YYYYMMDD)
+	Signature []byte    // DER CMS SignedData, or nil
 }
 
 // ID returns the GUID as 32 lower-case hex digits.
@@ -30,17 +37,27 @@ func NewCHUID(expiry time.Time) (CHUID, error) {
 	return c, nil
 }
 
-// Marshal encodes the CHUID content: a FASC-N with agency code 9999 (a
-// non-federal issuer, so that middleware identifies the card by its GUID),
-// the GUID, the expiry date, an empty issuer signature and the LRC.
-func (c CHUID) Marshal() []byte {
+// SignedContent returns the elements that the issuer signature covers:
+// every element of the CHUID but the signature and the error detection
+// code, TLV-encoded, in order.
+func (c CHUID) SignedContent() []byte {
 	return TLVs(
 		TLV{Tag: 0x30, Value: fascn("9999", "9999", "999999", "1", "1", "0000000000", "1", "9999", "1")},
 		TLV{Tag: 0x34, Value: c.GUID[:]},
 		TLV{Tag: 0x35, Value: []byte(c.Expiry.Format("20060102"))},
-		TLV{Tag: 0x3E},
-		TLV{Tag: 0xFE},
 	)
+}
+
+// Marshal encodes the CHUID content: a FASC-N with agency code 9999 (a
+// non-federal issuer, so that middleware identifies the card by its GUID),
+// the GUID, the expiry date, the issuer signature when there is one, and
+// the error detection code (empty, as SP 800-73-4 has it).
+func (c CHUID) Marshal() []byte {
+	out := c.SignedContent()
+	if len(c.Signature) > 0 {
+		out = AppendTLV(out, 0x3E, c.Signature)
+	}
+	return AppendTLV(out, 0xFE, nil)
 }
 
 // ParseCHUID decodes CHUID content. It needs the GUID; the expiry date is
@@ -63,6 +80,10 @@ func ParseCHUID(content []byte) (CHUID, error) {
 		case 0x35:
 			if t, err := time.Parse("20060102", string(o.Value)); err == nil {
 				c.Expiry = t
+			}
+		case 0x3E:
+			if len(o.Value) > 0 {
+				c.Signature = bytes.Clone(o.Value)
 			}
 		}
 	}

@@ -17,6 +17,24 @@
 //     (management key and signing) and GENERATE ASYMMETRIC KEY PAIR.
 //   - Emulator is a PIV card in software; VPCDLink connects it to pcscd.
 //
+// The emulator behaves as middleware expects of a card: a SELECT of an
+// application it lacks answers 6A82 and keeps PIV selected, with its
+// security status (ISO 7816-4; yubico-piv-tool probes other AIDs right
+// after PIV); GET VERSION (INS FD) answers EmulatorVersion; a T=0 card's
+// ATR does not announce extended length, and long data travel by chaining
+// and GET RESPONSE. Besides SP 800-73-4 it implements SET MANAGEMENT KEY
+// (INS FF), a de-facto extension that EmulatorOptions.NoSetMgmtKey turns
+// off, to stand for cards that lack it.
+//
+// The CHUID's issuer signature (tag 3E) is left to the issuer: CHUID
+// carries it in Signature over SignedContent, and an unsigned CHUID has
+// no 3E element rather than an empty one.
+//
+// vpcd has two slots, "Virtual PCD 00 00" on 127.0.0.1:35963 and
+// "Virtual PCD 00 01" on 35964 (VPCDSlotAddr, VPCDSlotReader). Each has
+// its own lock file (VPCDSlotLockPath), so two emulated cards can be used
+// at once by tests and card-emulator commands.
+//
 // Every error matches one *Kind with errors.Is and offers UserMessage, a
 // Japanese sentence for the clerk.
 //

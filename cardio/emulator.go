@@ -20,9 +20,18 @@ type EmulatorOptions struct {
 	// case 2 command whose Le is not the exact length.
 	Protocol Protocol
 	// ShortOnly makes the card refuse extended length APDUs and say so in
-	// its ATR, so hosts use command chaining and GET RESPONSE.
+	// its ATR, so hosts use command chaining and GET RESPONSE. A T=0 card
+	// is always short-only: T=0 carries no extended length.
 	ShortOnly bool
+	// NoSetMgmtKey makes the card lack the de-facto SET MANAGEMENT KEY
+	// command (INS FF), as PIV cards that only implement SP 800-73-4 do.
+	NoSetMgmtKey bool
 }
+
+// EmulatorVersion is what the card answers to GET VERSION (INS FD, a
+// YubiKey extension that PIV middleware such as yubico-piv-tool sends right
+// after SELECT): major, minor and patch.
+var EmulatorVersion = [3]byte{5, 0, 0}
 
 // Default reference data of a blank card, as on common PIV cards.
 var (
@@ -101,10 +110,10 @@ func (e *Emulator) Options() EmulatorOptions { return e.opts }
 
 // ATR returns the card's Answer To Reset. Its historical bytes carry the
 // card capabilities (command chaining, and extended length unless
-// ShortOnly) and the issuer data "madoguchi".
+// ShortOnly or T=0) and the issuer data "madoguchi".
 func (e *Emulator) ATR() []byte {
 	caps := byte(0x80) // command chaining
-	if !e.opts.ShortOnly {
+	if !e.opts.ShortOnly && e.opts.Protocol != T0 {
 		caps |= 0x40 // extended Lc and Le
 	}
 	hist := append([]byte{0x80, 0x73, 0xC0, 0x21, caps, 0x59}, "madoguchi"...)
@@ -259,13 +268,27 @@ func (e *Emulator) getResponse(cmd Command) Response {
 
 // dispatch runs one complete command and returns its data and status.
 func (e *Emulator) dispatch(cmd Command) ([]byte, uint16) {
-	if cmd.INS == insSelect {
+	switch cmd.INS {
+	case insSelect:
 		return e.selectApp(cmd)
+	case insGetVersion:
+		if !e.selected {
+			return nil, SWConditionsOfUse
+		}
+		if cmd.P1 != 0 || cmd.P2 != 0 {
+			return nil, SWWrongP1P2
+		}
+		return EmulatorVersion[:], SWOK
 	}
 	if !e.selected {
 		switch cmd.INS {
 		case insGetData, insPutData, insVerify, insChangeReference, insResetRetry,
-			insGeneralAuth, insGenerate, insSetMgmtKey:
+			insGeneralAuth, insGenerate:
+			return nil, SWConditionsOfUse
+		case insSetMgmtKey:
+			if e.opts.NoSetMgmtKey {
+				return nil, SWInsNotSupported
+			}
 			return nil, SWConditionsOfUse
 		}
 		return nil, SWInsNotSupported
@@ -286,6 +309,9 @@ func (e *Emulator) dispatch(cmd Command) ([]byte, uint16) {
 	case insGenerate:
 		return e.generate(cmd)
 	case insSetMgmtKey:
+		if e.opts.NoSetMgmtKey {
+			return nil, SWInsNotSupported
+		}
 		return nil, e.setMgmtKey(cmd)
 	}
 	return nil, SWInsNotSupported
@@ -326,9 +352,10 @@ func (e *Emulator) selectApp(cmd Command) ([]byte, uint16) {
 		e.selected = true // security status is kept on re-selection
 		return applicationTemplate(), SWOK
 	}
-	// Another application: the PIV application is no longer selected and
-	// its security status is lost.
-	e.resetLocked()
+	// An application the card does not have: as on ISO 7816-4 cards, the
+	// failed SELECT leaves the current application (and its security
+	// status) selected. Middleware relies on it: yubico-piv-tool probes
+	// other AIDs after selecting PIV.
 	return nil, SWFileNotFound
 }
 

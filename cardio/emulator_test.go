@@ -43,7 +43,6 @@ func TestEmulatorStatusWords(t *testing.T) {
 			piv.ResetRetryCounter(ctx, []byte("00000000"), []byte("123456"))
 		}
 	}
-	unselect := []string{"00 A4 04 00 05 A0 00 00 00 01"}
 	digest32 := fmt.Sprintf("%X", sha256.Sum256(nil))
 	sign := func(slot string) string { return "00 87 11 " + slot + " 26 7C 24 82 00 81 20 " + digest32 }
 	big := bytes.Repeat([]byte{0x55}, 4097)
@@ -59,6 +58,7 @@ func TestEmulatorStatusWords(t *testing.T) {
 		opts  cardio.EmulatorOptions
 		setup func(*testing.T, *cardio.PIV)
 		pre   []string // raw APDUs sent first, answers ignored
+		reset bool     // power the card up again first: nothing selected
 		apdu  string
 		want  uint16
 	}{
@@ -67,9 +67,15 @@ func TestEmulatorStatusWords(t *testing.T) {
 		{name: "extended APDU on a short-only card", opts: cardio.EmulatorOptions{ShortOnly: true},
 			apdu: "00 CB 3F FF 00 00 05 5C 03 5F C1 02 00 00", want: 0x6700},
 		{name: "class not supported", apdu: "80 CB 3F FF 03 5C 01 7E 00", want: 0x6E00},
-		{name: "instruction not supported", apdu: "00 FD 00 00 00", want: 0x6D00},
-		{name: "PIV command before SELECT", pre: unselect, apdu: "00 CB 3F FF 03 5C 01 7E 00", want: 0x6985},
-		{name: "unknown instruction before SELECT", pre: unselect, apdu: "00 FD 00 00", want: 0x6D00},
+		{name: "instruction not supported", apdu: "00 FC 00 00 00", want: 0x6D00},
+		{name: "GET VERSION", apdu: "00 FD 00 00 00", want: 0x9000},
+		{name: "GET VERSION with P1", apdu: "00 FD 01 00 00", want: 0x6A86},
+		{name: "GET VERSION before SELECT", reset: true, apdu: "00 FD 00 00 00", want: 0x6985},
+		{name: "SET MANAGEMENT KEY on a card without it", opts: cardio.EmulatorOptions{NoSetMgmtKey: true}, setup: auth,
+			apdu: "00 FF FF FF 1B 03 9B 18 " + fmt.Sprintf("%X", bytes.Repeat([]byte{9}, 24)), want: 0x6D00},
+		{name: "PIV command before SELECT", reset: true, apdu: "00 CB 3F FF 03 5C 01 7E 00", want: 0x6985},
+		{name: "unknown instruction before SELECT", reset: true, apdu: "00 FC 00 00", want: 0x6D00},
+		{name: "PIV command after a failed SELECT", pre: []string{"00 A4 04 00 08 A0 00 00 05 27 20 01 01"}, apdu: "00 CB 3F FF 03 5C 01 7E 00", want: 0x9000},
 		{name: "GET RESPONSE with nothing pending", apdu: "00 C0 00 00 00", want: 0x6985},
 		{name: "GET RESPONSE with P1", apdu: "00 C0 01 00 00", want: 0x6A86},
 		{name: "SELECT with P1 00", apdu: "00 A4 00 00 02 3F 00", want: 0x6A86},
@@ -144,6 +150,9 @@ func TestEmulatorStatusWords(t *testing.T) {
 			emu, _, piv := insertNew(t, tt.opts)
 			if tt.setup != nil {
 				tt.setup(t, piv)
+			}
+			if tt.reset {
+				emu.Reset()
 			}
 			for _, p := range tt.pre {
 				emu.Transmit(hx(p))
@@ -482,4 +491,67 @@ func FuzzLoadEmulator(f *testing.F) {
 		}
 		emu.Transmit(hx(selectPIV))
 	})
+}
+
+// TestFailedSelectKeepsApplication checks the ISO 7816-4 rule that
+// yubico-piv-tool relies on: a SELECT of an application the card lacks
+// answers 6A82 and leaves PIV selected with its security status (the
+// verified PIN, the management key).
+func TestFailedSelectKeepsApplication(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		opts cardio.EmulatorOptions
+	}{
+		{"T=1", cardio.EmulatorOptions{}},
+		{"T=0", cardio.EmulatorOptions{Protocol: cardio.T0}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, _, piv := insertNew(t, tt.opts)
+			if err := piv.Verify(ctx, cardio.DefaultPIN); err != nil {
+				t.Fatal(err)
+			}
+			if err := piv.Authenticate(ctx, cardio.DefaultManagementKey()); err != nil {
+				t.Fatal(err)
+			}
+			// The YubiKey OTP and management AIDs, as yubico-piv-tool probes.
+			for _, aid := range []string{"00 A4 04 00 08 A0 00 00 05 27 20 01 01", "00 A4 04 00 08 A0 00 00 05 27 47 11 17"} {
+				if resp, _ := cardio.ParseResponse(emu.Transmit(hx(aid))); resp.SW != 0x6A82 {
+					t.Fatalf("SELECT %s: %04X, want 6A82", aid, resp.SW)
+				}
+			}
+			if verified, _, err := piv.PINStatus(ctx); err != nil || !verified {
+				t.Fatalf("PIN status after a failed SELECT: verified %v, %v", verified, err)
+			}
+			if err := piv.PutData(ctx, cardio.ObjPrintedInformation, []byte{0x01, 0x00}); err != nil {
+				t.Fatalf("PUT DATA after a failed SELECT (management key kept): %v", err)
+			}
+		})
+	}
+}
+
+// TestGetVersion checks the answer to GET VERSION (INS FD) on both
+// protocols.
+func TestGetVersion(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts cardio.EmulatorOptions
+		// apdus are sent in turn; the last answer must be the version.
+		apdus []string
+	}{
+		{"T=1", cardio.EmulatorOptions{}, []string{"00 FD 00 00 00"}},
+		{"T=0 after 6C03", cardio.EmulatorOptions{Protocol: cardio.T0}, []string{"00 FD 00 00 00", "00 FD 00 00 03"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, _, _ := insertNew(t, tt.opts)
+			var resp cardio.Response
+			for _, a := range tt.apdus {
+				resp, _ = cardio.ParseResponse(emu.Transmit(hx(a)))
+			}
+			want := cardio.EmulatorVersion
+			if resp.SW != 0x9000 || !bytes.Equal(resp.Data, want[:]) {
+				t.Fatalf("GET VERSION: % X %04X, want % X 9000", resp.Data, resp.SW, want)
+			}
+		})
+	}
 }

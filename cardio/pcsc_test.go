@@ -116,3 +116,38 @@ func TestPCSCExclusiveAndErrors(t *testing.T) {
 		t.Fatalf("unknown reader: %v, want ErrReaderGone", err)
 	}
 }
+
+// TestPCSCTwoSlots uses both vpcd slots at once, each under its own lock:
+// a wrong PIN on the card of slot 1 leaves the card of slot 0 alone.
+func TestPCSCTwoSlots(t *testing.T) {
+	ctx := context.Background()
+	emus := []*cardio.Emulator{cardio.NewEmulator(cardio.EmulatorOptions{}), cardio.NewEmulator(cardio.EmulatorOptions{Protocol: cardio.T0})}
+	var pivs []*cardio.PIV
+	for n, emu := range emus {
+		slot := pcsctest.AttachVPCDSlot(t, emu, n)
+		if slot.Reader.Name() != cardio.VPCDSlotReader(n) {
+			t.Fatalf("slot %d is reader %q", n, slot.Reader.Name())
+		}
+		card, err := slot.Reader.Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { card.Close() })
+		piv, err := cardio.SelectPIV(ctx, card)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pivs = append(pivs, piv)
+	}
+	if err := pivs[1].Verify(ctx, []byte("000000")); !errors.Is(err, cardio.ErrWrongPIN) {
+		t.Fatalf("wrong PIN on slot 1: %v", err)
+	}
+	for n, want := range []int{3, 2} {
+		if _, tries, err := pivs[n].PINStatus(ctx); err != nil || tries != want {
+			t.Fatalf("slot %d: %d tries, %v; want %d", n, tries, err, want)
+		}
+		if got := emus[n].PINTriesLeft(); got != want {
+			t.Fatalf("emulator of slot %d has %d tries, want %d", n, got, want)
+		}
+	}
+}

@@ -18,8 +18,9 @@ import (
 // (NIST SP 800-73-4 part 1, 2.2), with version 01 00.
 var AIDPIV = []byte{0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00}
 
-// Instructions of the PIV command set, plus two widely implemented
-// extensions (SET MANAGEMENT KEY as on YubiKey, GET RESPONSE of ISO 7816-4).
+// Instructions of the PIV command set, plus widely implemented extensions
+// (SET MANAGEMENT KEY and GET VERSION as on YubiKey, GET RESPONSE of ISO
+// 7816-4).
 const (
 	insSelect          byte = 0xA4
 	insGetData         byte = 0xCB
@@ -31,6 +32,7 @@ const (
 	insGenerate        byte = 0x47
 	insGetResponse     byte = 0xC0
 	insSetMgmtKey      byte = 0xFF
+	insGetVersion      byte = 0xFD
 )
 
 // Slot is a PIV key reference for an asymmetric key.

@@ -168,11 +168,14 @@ func (c *Card) ID() (string, error) {
 
 // Prepare makes the card ready for key generation and writing. On a blank
 // card it authenticates with the default management key and writes a
-// CHUID with a fresh GUID and a CCC, so that PIV middleware recognises the
+// CHUID with a fresh GUID, signed by the municipality's CHUID signer
+// (NewCHUIDSigner), and a CCC, so that PIV middleware recognises the
 // card. On a card issued by us it authenticates with the per-card key
 // derived from master (a renewal), or with the default key when an earlier
 // issuance stopped before Finish. A foreign card is refused with
-// ErrNotBlank, an issued card of another issuer with ErrForeignCard.
+// ErrNotBlank, an issued card of another issuer with ErrForeignCard, and a
+// blank card that lacks SET MANAGEMENT KEY (INS FF), which Finish needs,
+// with ErrMgmtKeyUnsupported before anything is written to it.
 func (c *Card) Prepare(ctx context.Context, master []byte) error {
 	if len(master) < MinMasterLength {
 		return stepErr(StepPrepare, ErrMasterSecret)
@@ -189,21 +192,39 @@ func (c *Card) Prepare(ctx context.Context, master []byte) error {
 	}
 	switch st {
 	case StateBlank:
-		return stepErr(StepPrepare, c.prepareBlank(ctx))
+		return stepErr(StepPrepare, c.prepareBlank(ctx, master))
 	case StateIssued:
 		return stepErr(StepPrepare, c.prepareIssued(ctx, master))
 	}
 	return &StepError{Step: StepPrepare, CardUsable: false, Err: ErrNotBlank}
 }
 
-func (c *Card) prepareBlank(ctx context.Context) error {
+func (c *Card) prepareBlank(ctx context.Context, master []byte) error {
 	if !c.defaultKey {
 		if err := c.piv.Authenticate(ctx, cardio.DefaultManagementKey()); err != nil {
 			return err
 		}
 	}
+	// Finish will change the management key with the de-facto SET
+	// MANAGEMENT KEY (INS FF), which SP 800-73-4 leaves out. Setting the
+	// key the card already has proves that the card implements it before
+	// anything is written: a card without it would stay under the
+	// well-known default key after the issuance, open to anyone.
+	if err := c.piv.SetManagementKey(ctx, cardio.DefaultManagementKey()); err != nil {
+		if errors.Is(err, cardio.ErrNotSupported) {
+			return fmt.Errorf("%w: %w", ErrMgmtKeyUnsupported, err)
+		}
+		return err
+	}
 	chuid, err := cardio.NewCHUID(time.Now().AddDate(chuidValidity, 0, 0))
 	if err != nil {
+		return err
+	}
+	signer, err := NewCHUIDSigner(master)
+	if err != nil {
+		return err
+	}
+	if err := signer.Sign(&chuid); err != nil {
 		return err
 	}
 	if err := c.piv.WriteCHUID(ctx, chuid); err != nil {

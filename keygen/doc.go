@@ -20,6 +20,25 @@
 // master secret nor any PIN is logged or stored; PINs travel as []byte,
 // and the package wipes the copies it makes.
 //
+// The CHUID written on a blank card is signed as SP 800-73-4 has it: a CMS
+// SignedData over its elements (detached content of type
+// id-PIV-CHUIDSecurityObject, SHA-256 with ECDSA, signed attributes
+// content type, message digest and pivSigner-DN) with the certificate of
+// the municipality's CHUID signer, whose P-256 key is derived from the
+// master secret under its own HKDF label (NewCHUIDSigner). OpenSC and
+// yubico-piv-tool read such a CHUID, and openssl cms verifies its
+// signature; SP 800-73-4 makes the signature mandatory, which is why the
+// CHUID is signed rather than carrying an empty 3E element.
+//
+// The management-key change in Finish uses SET MANAGEMENT KEY (INS FF,
+// P1-P2 FFFF), the de-facto extension of YubiKey and compatible cards:
+// SP 800-73-4 defines no command for it. Prepare proves on a blank card
+// that the command exists by setting the default key it already has; a
+// card that answers "instruction not supported" is refused with
+// ErrMgmtKeyUnsupported (Japanese message for the clerk, card not usable)
+// before anything is written, as such a card would stay under the
+// well-known default key after the issuance.
+//
 // Every failure on the card is a *StepError naming the step and saying
 // whether the card is still usable; its UserMessage is Japanese for the
 // clerk.

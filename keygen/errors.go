@@ -105,7 +105,7 @@ func stepErr(step Step, err error) error {
 // usable reports whether the card can still serve after err.
 func usable(err error) bool {
 	switch {
-	case errors.Is(err, ErrForeignCard), errors.Is(err, ErrNotBlank):
+	case errors.Is(err, ErrForeignCard), errors.Is(err, ErrNotBlank), errors.Is(err, ErrMgmtKeyUnsupported):
 		return false
 	case errors.Is(err, cardio.ErrNotSupported), errors.Is(err, cardio.ErrNoMemory),
 		errors.Is(err, cardio.ErrBadResponse), errors.Is(err, cardio.ErrFileNotFound) && !errors.Is(err, ErrNoCertificate):
@@ -144,6 +144,8 @@ var (
 		"カードに署名用電子証明書が入っていません。"}
 	ErrUnsupportedSignature = &kind{"unsupported signature scheme",
 		"この署名方式には対応していません。"}
+	ErrMgmtKeyUnsupported = &kind{"the card lacks SET MANAGEMENT KEY (INS FF), so it cannot be locked to this municipality",
+		"このカードはカード管理鍵の変更に対応していないため、交付に使用できません。対応したカードを使ってください。"}
 	ErrMasterSecret = &kind{"the master secret is missing or shorter than 16 bytes",
 		"市区町村のマスター鍵が設定されていません。システム管理者に連絡してください。"}
 )

@@ -31,6 +31,7 @@ func TestIssuanceThroughPCSC(t *testing.T) {
 			ossl := pcsctest.NewOpenSC(t)
 			emu := cardio.NewEmulator(cardio.EmulatorOptions{})
 			slot := pcsctest.AttachSlot(t, emu)
+			ossl.UseReader(slot.Reader.Name()) // not a card in vpcd's other slot
 			cert := issueCard(t, slot.Reader, tt.alg)
 
 			// The card is closed and reset after the issuance; OpenSC

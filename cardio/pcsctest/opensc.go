@@ -17,6 +17,7 @@ type OpenSC struct {
 	module string
 	dir    string
 	env    []string
+	reader string // PC/SC reader name, or "" for the first with a card
 }
 
 // moduleCandidates are where Debian and other systems install the module.
@@ -82,7 +83,33 @@ func (o *OpenSC) run(name string, args ...string) string {
 // PKCS11 runs pkcs11-tool with OpenSC's module and returns its output.
 func (o *OpenSC) PKCS11(args ...string) string {
 	o.t.Helper()
-	return o.run("pkcs11-tool", append([]string{"--module", o.module}, args...)...)
+	pre := []string{"--module", o.module}
+	if o.reader != "" {
+		pre = append(pre, "--slot-description", o.reader)
+	}
+	return o.run("pkcs11-tool", append(pre, args...)...)
+}
+
+// UseReader makes every later command use the card in the PC/SC reader
+// name rather than the first card pcscd has.
+func (o *OpenSC) UseReader(name string) { o.reader = name }
+
+// Tool runs one of OpenSC's card tools (opensc-tool, pkcs15-tool) on the
+// reader set by UseReader (or the first with a card), with the same
+// configuration as PKCS11, and returns its output. A failure fails the
+// test.
+func (o *OpenSC) Tool(name string, args ...string) string {
+	o.t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if Required() {
+			o.t.Fatalf("%s not found: install the Debian package opensc", name)
+		}
+		o.t.Skipf("skipped, %s not found", name)
+	}
+	if o.reader != "" {
+		args = append([]string{"--reader", o.reader}, args...)
+	}
+	return o.run(name, args...)
 }
 
 // ListCertificates returns pkcs11-tool's listing of certificate objects.

@@ -4,9 +4,10 @@
 // github.com/ebfe/scard and pcscd exactly as it would a card in a USB
 // reader.
 //
-// The vpcd slot is one per machine, and `go test ./...` runs the test
+// A vpcd slot is one per machine, and `go test ./...` runs the test
 // binaries of several packages at once, so every attachment holds an
-// exclusive lock on cardio.VPCDLockPath until the test ends.
+// exclusive lock on its slot's file (cardio.VPCDSlotLockPath; slot 0's is
+// cardio.VPCDLockPath) until the test ends.
 //
 // When pcscd or its vpcd reader is not reachable, the test fails if the CI
 // or MADOGUCHI_PCSCD environment variable is set, and is skipped with the
@@ -16,6 +17,7 @@ package pcsctest
 import (
 	"context"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -74,8 +76,23 @@ func Attach(t testing.TB, emu *cardio.Emulator) (readerName string) {
 
 // AttachSlot takes the vpcd lock, connects emu to vpcd and waits until
 // pcscd reports the card present. At the end of the test the card is
-// removed, pcscd has seen the removal, and the lock is released.
+// removed, pcscd has seen the removal, and the lock is released. It uses
+// vpcd's first slot unless EnvAddr and EnvReader say otherwise.
 func AttachSlot(t testing.TB, emu *cardio.Emulator) *Slot {
+	t.Helper()
+	return attach(t, emu, os.Getenv(EnvAddr), os.Getenv(EnvReader))
+}
+
+// AttachVPCDSlot is AttachSlot on vpcd's slot n ("Virtual PCD 00 0n" on
+// port cardio.VPCDBasePort+n) under that slot's own lock, so that a test
+// may use both slots at once, and tests on different slots do not wait
+// for each other.
+func AttachVPCDSlot(t testing.TB, emu *cardio.Emulator, n int) *Slot {
+	t.Helper()
+	return attach(t, emu, cardio.VPCDSlotAddr(n), cardio.VPCDSlotReader(n))
+}
+
+func attach(t testing.TB, emu *cardio.Emulator, addr, name string) *Slot {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -83,28 +100,32 @@ func AttachSlot(t testing.TB, emu *cardio.Emulator) *Slot {
 	if err != nil {
 		unavailable(t, "%v", err)
 	}
-	name := os.Getenv(EnvReader)
+	var vpcd []string
+	for _, r := range readers {
+		if strings.HasPrefix(r.Name(), "Virtual PCD") {
+			vpcd = append(vpcd, r.Name())
+		}
+	}
+	if len(vpcd) == 0 {
+		unavailable(t, "pcscd lists no \"Virtual PCD\" reader (is vsmartcard-vpcd installed?)")
+	}
 	if name == "" {
-		var vpcd []string
-		for _, r := range readers {
-			if strings.HasPrefix(r.Name(), "Virtual PCD") {
-				vpcd = append(vpcd, r.Name())
-			}
-		}
-		if len(vpcd) == 0 {
-			unavailable(t, "pcscd lists no \"Virtual PCD\" reader (is vsmartcard-vpcd installed?)")
-		}
 		sort.Strings(vpcd)
 		name = vpcd[0]
+	} else if !slices.Contains(vpcd, name) {
+		unavailable(t, "pcscd lists no reader %q (it has %q)", name, vpcd)
 	}
-	addr := os.Getenv(EnvAddr)
 	if addr == "" {
 		addr = cardio.DefaultVPCDAddr
+	}
+	lockPath := cardio.VPCDLockPath
+	if slot, ok := cardio.VPCDSlotOf(addr); ok {
+		lockPath = cardio.VPCDSlotLockPath(slot)
 	}
 
 	lockCtx, cancelLock := context.WithTimeout(context.Background(), lockTimeout)
 	defer cancelLock()
-	unlock, err := cardio.LockVPCD(lockCtx, cardio.VPCDLockPath)
+	unlock, err := cardio.LockVPCD(lockCtx, lockPath)
 	if err != nil {
 		t.Fatalf("pcsctest: %v", err)
 	}
