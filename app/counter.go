@@ -87,6 +87,9 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*Counter, error)
 
 func (c *Counter) open(ctx context.Context) (err error) {
 	cfg, opt := c.cfg, c.opt
+	if err := c.checkSecrets(cfg); err != nil {
+		return err
+	}
 	if cfg.Demo && cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return &SetupError{What: "data folder " + cfg.DataDir, Err: err}

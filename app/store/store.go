@@ -23,6 +23,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"madoguchi/app/privfile"
 )
 
 //go:embed migrations/*.sql
@@ -103,10 +105,17 @@ func dsn(p string) string {
 }
 
 // Open opens (creating if needed) the database file at p and applies any
-// pending migrations. The directory must exist.
+// pending migrations. The directory must exist. The file and its WAL and
+// shared-memory files are readable by their owner only (mode 0600).
 func Open(ctx context.Context, p string) (*DB, error) {
 	if p == "" || strings.ContainsAny(p, "?#") {
 		return nil, &OpenError{Path: p, Err: errors.New("path is empty or holds '?' or '#'")}
+	}
+	// Owner-only before SQLite touches it: the file holds personal data,
+	// password hashes and the audit trail, and SQLite gives its -wal and
+	// -shm files the database file's mode.
+	if err := privfile.PrepareSQLite(p); err != nil {
+		return nil, &OpenError{Path: p, Err: err}
 	}
 	sdb, err := sql.Open("sqlite", dsn(p))
 	if err != nil {
