@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
@@ -131,7 +130,7 @@ var (
 	ErrDisabled       = &Error{msg: "staff: account disabled", user: "このアカウントは無効になっています。監督者に連絡してください。"}
 	ErrExists         = &Error{msg: "staff: account already exists", user: "同じ職員IDが既に登録されています。別のIDを指定してください。"}
 	ErrNotFound       = &Error{msg: "staff: no such account", user: "指定された職員IDは登録されていません。"}
-	ErrWeakPassword   = &Error{msg: fmt.Sprintf("staff: password shorter than %d characters or all one character", MinPasswordLength), user: fmt.Sprintf("パスワードは%d文字以上で、同じ文字の繰り返しでないものにしてください。", MinPasswordLength)}
+	ErrWeakPassword   = &Error{msg: "staff: password refused by the policy", user: fmt.Sprintf("パスワードは%d文字以上で、よく使われるもの・連続した文字・同じ文字の繰り返し・職員IDと同じものは使用できません。", MinPasswordLength)}
 	ErrInvalid        = &Error{msg: "staff: account needs an ID of letters, digits, '-', '_' or '.', a display name and a known role", user: "職員ID（半角英数字）、氏名、役割を正しく入力してください。"}
 )
 
@@ -184,18 +183,6 @@ func validID(id string) bool {
 		}
 	}
 	return true
-}
-
-// CheckPassword applies the password policy.
-func CheckPassword(pw []byte) error {
-	if !utf8.Valid(pw) || utf8.RuneCount(pw) < MinPasswordLength {
-		return ErrWeakPassword
-	}
-	r0, _ := utf8.DecodeRune(pw)
-	if strings.Trim(string(pw), string(r0)) == "" {
-		return ErrWeakPassword
-	}
-	return nil
 }
 
 // Hash returns the argon2id PHC string of pw with a fresh salt.
@@ -292,7 +279,7 @@ func (s *Store) Create(ctx context.Context, by string, a Account, password []byt
 	if !validID(a.ID) || strings.TrimSpace(a.DisplayName) == "" || !a.Role.Valid() {
 		return ErrInvalid
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := CheckPasswordFor(a.ID, password); err != nil {
 		return err
 	}
 	phc, err := s.Params.Hash(password)
@@ -409,7 +396,7 @@ func (s *Store) record(ctx context.Context, e audit.Entry) {
 
 // SetPassword replaces an account's password. by is the staff ID doing it.
 func (s *Store) SetPassword(ctx context.Context, by, id string, password []byte) error {
-	if err := CheckPassword(password); err != nil {
+	if err := CheckPasswordFor(id, password); err != nil {
 		return err
 	}
 	phc, err := s.Params.Hash(password)
