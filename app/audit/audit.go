@@ -44,6 +44,13 @@ const (
 	ActionAuditVerified  = "audit.verified"
 )
 
+// Actions of the security fixes (issue 12).
+const (
+	ActionStaffEnabled       = "staff.enabled"        // a supervisor re-enabled an account
+	ActionStaffPasswordReset = "staff.password_reset" // a supervisor set a temporary password
+	ActionAuditVerifyFailed  = "audit.verify_failed"  // a chain check found a break
+)
+
 // Entry is one row of the audit trail.
 type Entry struct {
 	Seq       int64     // 1, 2, 3 … set by Append

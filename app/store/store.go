@@ -87,9 +87,12 @@ func Migrations() ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	// Versions are unique and increasing; a gap is allowed (parallel
+	// branches each claim a number) and filled when its file arrives,
+	// since Open applies every version not yet applied.
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migration %s: expected version %d", m.Name, i+1)
+		if i > 0 && m.Version == ms[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s have the same version", ms[i-1].Name, m.Name)
 		}
 	}
 	return ms, nil
@@ -189,10 +192,27 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return &OpenError{Path: db.path, Err: err}
 	}
-	if cur > len(ms) {
-		return &SchemaTooNewError{Path: db.path, Have: cur, Know: len(ms)}
+	if know := ms[len(ms)-1].Version; cur > know {
+		return &SchemaTooNewError{Path: db.path, Have: cur, Know: know}
 	}
-	for _, m := range ms[cur:] {
+	applied := make(map[int]bool)
+	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return &OpenError{Path: db.path, Err: err}
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return &OpenError{Path: db.path, Err: err}
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
 			// Another process may have migrated meanwhile: re-check inside
 			// the write lock.
