@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"madoguchi/app/audit"
 	"madoguchi/app/config"
 	"madoguchi/app/prefecture"
 	"madoguchi/app/prefecture/refca"
@@ -59,6 +60,7 @@ type Counter struct {
 	ca       prefecture.Client
 	embedded *refca.Embedded
 	emu      *cardio.EmulatedReader // the demo's reader, nil with PC/SC
+	anchor   *audit.Anchor          // the audit head kept outside the database
 
 	readerMu sync.Mutex
 	reader   cardio.Reader
@@ -96,6 +98,9 @@ func (c *Counter) open(ctx context.Context) (err error) {
 		}
 	}
 	if c.db, err = store.Open(ctx, cfg.DatabasePath); err != nil {
+		return err
+	}
+	if err := c.keepAuditAnchor(ctx); err != nil {
 		return err
 	}
 	master, err := loadMaster(cfg.MasterSecretFile, cfg.Demo)

@@ -228,6 +228,7 @@ const (
 	BrokenLink                          // the row's previous hash is not the previous row's hash
 	Gap                                 // sequence numbers are missing (rows deleted) or out of order
 	HeadMismatch                        // the log's end is not the recorded head (rows cut off or added)
+	AnchorMismatch                      // a head kept outside the database (anchor file, printed head) is not in the log
 )
 
 func (k ProblemKind) String() string {
@@ -240,6 +241,8 @@ func (k ProblemKind) String() string {
 		return "gap"
 	case HeadMismatch:
 		return "head mismatch"
+	case AnchorMismatch:
+		return "anchor mismatch"
 	}
 	return fmt.Sprintf("ProblemKind(%d)", int(k))
 }

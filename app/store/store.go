@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -57,6 +58,28 @@ func ParseTime(s string) (time.Time, error) {
 type DB struct {
 	*sql.DB
 	path string
+
+	hookMu sync.Mutex
+	hooks  []func()
+}
+
+// AfterCommit registers fn to run after every transaction that Tx or
+// BulkTx commits, in the committing goroutine (the audit package keeps
+// its anchor file up to date with it). fn must not start a transaction.
+func (db *DB) AfterCommit(fn func()) {
+	db.hookMu.Lock()
+	defer db.hookMu.Unlock()
+	db.hooks = append(db.hooks, fn)
+}
+
+// committed runs the AfterCommit functions.
+func (db *DB) committed() {
+	db.hookMu.Lock()
+	hooks := db.hooks
+	db.hookMu.Unlock()
+	for _, fn := range hooks {
+		fn()
+	}
 }
 
 // Migration is one embedded schema step.
@@ -244,7 +267,11 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	if err != nil {
 		return err
 	}
-	return run(tx, fn)
+	if err := run(tx, fn); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // run runs fn in tx and commits it if fn returns nil; otherwise, or if fn
@@ -287,7 +314,11 @@ func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) 
 	if err != nil {
 		return err
 	}
-	return run(tx, fn)
+	if err := run(tx, fn); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // OpenError is returned when the database cannot be opened or migrated.
