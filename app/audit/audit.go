@@ -224,11 +224,11 @@ type ProblemKind int
 
 // Problem kinds.
 const (
-	Altered      ProblemKind = iota + 1 // the row's content does not match its hash
-	BrokenLink                          // the row's previous hash is not the previous row's hash
-	Gap                                 // sequence numbers are missing (rows deleted) or out of order
-	HeadMismatch                        // the log's end is not the recorded head (rows cut off or added)
-	AnchorMismatch                      // a head kept outside the database (anchor file, printed head) is not in the log
+	Altered        ProblemKind = iota + 1 // the row's content does not match its hash
+	BrokenLink                            // the row's previous hash is not the previous row's hash
+	Gap                                   // sequence numbers are missing (rows deleted) or out of order
+	HeadMismatch                          // the log's end is not the recorded head (rows cut off or added)
+	AnchorMismatch                        // a head kept outside the database (anchor file, printed head) is not in the log
 )
 
 func (k ProblemKind) String() string {
