@@ -25,6 +25,10 @@ import (
 // summary and the record book — shows it: the rows it names must still be
 // there with the same hash.
 
+// AnchorMismatch is the problem of a head kept outside the database (the
+// anchor file, a printed head) that is not in the log.
+const AnchorMismatch = HeadMismatch + 1
+
 // PrefixLen is how many bytes of the head hash the printed form carries
 // (64 bits: finding other content with the same prefix is out of reach).
 const PrefixLen = 8

@@ -11,6 +11,9 @@
 // The chain proves integrity, not authorship: someone able to rewrite the
 // whole database file can recompute every hash. Printing the head (Head) on
 // the daily summary (日計表) pins it outside the database.
+// FormatHead is the printed form, ParseHead reads it back as typed, and
+// VerifyAgainst checks the log against it; KeepAnchor also keeps the head
+// in a file next to the database (<database>.audit-head).
 package audit
 
 import (
@@ -224,11 +227,10 @@ type ProblemKind int
 
 // Problem kinds.
 const (
-	Altered        ProblemKind = iota + 1 // the row's content does not match its hash
-	BrokenLink                            // the row's previous hash is not the previous row's hash
-	Gap                                   // sequence numbers are missing (rows deleted) or out of order
-	HeadMismatch                          // the log's end is not the recorded head (rows cut off or added)
-	AnchorMismatch                        // a head kept outside the database (anchor file, printed head) is not in the log
+	Altered      ProblemKind = iota + 1 // the row's content does not match its hash
+	BrokenLink                          // the row's previous hash is not the previous row's hash
+	Gap                                 // sequence numbers are missing (rows deleted) or out of order
+	HeadMismatch                        // the log's end is not the recorded head (rows cut off or added)
 )
 
 func (k ProblemKind) String() string {
