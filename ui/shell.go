@@ -141,6 +141,10 @@ func (s *Shell) trySignIn() {
 			return
 		}
 		s.desk = desk
+		if desk.Account().MustChangePassword {
+			s.showPasswordChange() // a supervisor's temporary password
+			return
+		}
 		s.showHome()
 	})
 }

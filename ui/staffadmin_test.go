@@ -117,3 +117,53 @@ func TestStaffAdminScreen(t *testing.T) {
 		t.Errorf("Esc left the screen at %q", s.Screen())
 	}
 }
+
+// After a supervisor's reset the staff member signs in with the temporary
+// password and must choose their own, within the policy, before home.
+func TestTemporaryPasswordMustBeChanged(t *testing.T) {
+	ctx := context.Background()
+	s, _ := testShell(t)
+	s.noBackground = true
+	sup, err := s.counter.SignIn(ctx, staff.DemoSupervisor, []byte(staff.DemoPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := sup.ResetStaffTemporary(ctx, staff.DemoClerk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signInWith := func(pw string) {
+		s.showSignIn()
+		test.Type(s.signInID, staff.DemoClerk)
+		test.Type(s.signInPassword, pw)
+		s.signInPassword.OnSubmitted(s.signInPassword.Text)
+		s.runner.Wait()
+	}
+	signInWith(tmp)
+	if s.Screen() != "password-change" {
+		t.Fatalf("screen %q after signing in with a temporary password", s.Screen())
+	}
+	p := s.showPasswordChange()
+	tries := []struct {
+		name, next, confirm, want, screen string
+	}{
+		{"common", "password", "password", "よく使われる", "password-change"},
+		{"sequence", "12345678", "12345678", "連続した", "password-change"},
+		{"mismatch", "kumo-no-ue-7", "kumo-no-ue-8", "一致しません", "password-change"},
+		{"good", "kumo-no-ue-7", "kumo-no-ue-7", "", "home"},
+	}
+	for _, tt := range tries {
+		test.Type(p.current, tmp)
+		test.Type(p.next, tt.next)
+		test.Type(p.confirm, tt.confirm)
+		p.confirm.OnSubmitted(p.confirm.Text)
+		s.runner.Wait()
+		if s.Screen() != tt.screen || !strings.Contains(p.message.Text, tt.want) {
+			t.Fatalf("%s: screen %q, message %q", tt.name, s.Screen(), p.message.Text)
+		}
+	}
+	signInWith("kumo-no-ue-7")
+	if s.Screen() != "home" {
+		t.Errorf("own password: screen %q (%s)", s.Screen(), s.signInError.Text)
+	}
+}
