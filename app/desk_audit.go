@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+	"time"
 
 	"madoguchi/app/audit"
 	"madoguchi/app/staff"
@@ -15,9 +17,19 @@ import (
 // matches the file is logged and recorded as audit.verify_failed, but
 // does not stop the counter: a supervisor must look at it.
 func (c *Counter) keepAuditAnchor(ctx context.Context) error {
-	a, err := audit.KeepAnchor(ctx, c.db, c.db.Path()+audit.AnchorSuffix)
+	path := c.db.Path() + audit.AnchorSuffix
+	a, err := audit.KeepAnchor(ctx, c.db, path)
 	if a == nil {
-		return &SetupError{What: "audit anchor file", Err: err}
+		// Unreadable: keep it aside as evidence, record it and start anew.
+		aside := path + ".unreadable-" + time.Now().UTC().Format("20060102T150405Z")
+		c.log.Error("audit anchor file unreadable; kept aside", "path", path, "aside", aside, "err", err)
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return &SetupError{What: "audit anchor file " + path, Err: errors.Join(err, rerr)}
+		}
+		c.recordVerifyFailed(ctx, "system", "unreadable anchor file kept as "+aside, err)
+		if a, err = audit.KeepAnchor(ctx, c.db, path); a == nil {
+			return &SetupError{What: "audit anchor file " + path, Err: err}
+		}
 	}
 	c.anchor = a
 	var last string

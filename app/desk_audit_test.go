@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -70,5 +71,32 @@ func TestTruncatedAuditDetectedAtTheDesk(t *testing.T) {
 	}
 	if chk := d.auditCheck(ctx); chk.OK {
 		t.Error("the printed audit check says 正常 on a cut log")
+	}
+}
+
+// An anchor file that cannot be read is kept aside, the counter starts
+// with a new one, and the event is in the audit trail.
+func TestUnreadableAnchorKeptAside(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := openCounter(t, dir, session.Hooks{})
+	path := c.Config().DatabasePath + audit.AnchorSuffix
+	c.Close()
+	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c = openCounter(t, dir, session.Hooks{})
+	defer c.Close()
+	d := signIn(t, c, "super01")
+	failed, _ := d.Audit(ctx, audit.Filter{Action: audit.ActionAuditVerifyFailed})
+	if len(failed) != 1 {
+		t.Errorf("unreadable anchor not recorded: %+v", failed)
+	}
+	aside, _ := filepath.Glob(path + ".unreadable-*")
+	if len(aside) != 1 {
+		t.Errorf("unreadable anchor not kept aside: %v", aside)
+	}
+	if _, err := d.VerifyAudit(ctx); err != nil {
+		t.Errorf("fresh anchor: %v", err)
 	}
 }
