@@ -49,9 +49,9 @@ const (
 
 // Actions of the security fixes (issue 12).
 const (
-	ActionStaffEnabled       = "staff.enabled"        // a supervisor re-enabled an account
-	ActionStaffPasswordReset = "staff.password_reset" // a supervisor set a temporary password
-	ActionAuditVerifyFailed  = "audit.verify_failed"  // a chain check found a break
+	ActionStaffEnabled       = "staff.enabled"       // a supervisor re-enabled an account
+	ActionStaffPasswordReset = "staff.reset"         // a supervisor set a temporary password
+	ActionAuditVerifyFailed  = "audit.verify_failed" // a chain check found a break
 )
 
 // Entry is one row of the audit trail.
