@@ -9,7 +9,7 @@ import (
 // ResetStaffTemporary gives another account a random temporary password,
 // which it returns for the supervisor to hand over, lifts any lock-out and
 // makes the staff member choose a new password at the next sign-in
-// (supervisors only). Audited as staff.password_reset.
+// (supervisors only). Audited as staff.reset.
 func (d *Desk) ResetStaffTemporary(ctx context.Context, id string) (string, error) {
 	if err := d.check(staff.RoleSupervisor); err != nil {
 		return "", err

@@ -40,7 +40,7 @@ func TemporaryPassword() (string, error) {
 // returns, lifts any lock-out on the ID and makes the staff member choose
 // their own password at the next sign-in (Account.MustChangePassword).
 // by is the supervisor doing it; the reset is audited as
-// staff.password_reset (never with the password).
+// staff.reset (never with the password).
 func (s *Store) ResetPassword(ctx context.Context, by, id string) (string, error) {
 	pw, err := TemporaryPassword()
 	if err != nil {
