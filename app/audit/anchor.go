@@ -71,14 +71,20 @@ func (*headFormatError) UserMessage() string {
 
 // ParseHead reads FormatHead's form back, as typed from paper: case,
 // full-width characters, extra spaces and hyphens do not matter, and "No."
-// may be left out. It returns the sequence number and the hash prefix
-// (PrefixLen bytes), or ErrHeadFormat.
+// may be left out. It also reads the long form "第123行 <64 hex digits>"
+// (the full hash, in groups or not), which needs no checksum. It returns
+// the sequence number and the hash prefix (PrefixLen bytes, or the whole
+// hash for the long form), or ErrHeadFormat.
 func ParseHead(s string) (seq int64, prefix []byte, err error) {
 	s = strings.ToLower(strings.Map(foldWidth, s))
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "監査ログの末尾")
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "no.")
 	s = strings.TrimPrefix(s, "no")
 	s = strings.TrimPrefix(s, "#")
+	s = strings.TrimPrefix(s, "第")
+	s = strings.Replace(s, "行", " ", 1)
 	fields := strings.Fields(s)
 	if len(fields) < 2 {
 		return 0, nil, ErrHeadFormat
@@ -88,6 +94,12 @@ func ParseHead(s string) (seq int64, prefix []byte, err error) {
 		return 0, nil, ErrHeadFormat
 	}
 	rest := strings.ReplaceAll(strings.Join(fields[1:], ""), "-", "")
+	if len(rest) == 2*sha256.Size {
+		if prefix, err = hex.DecodeString(rest); err != nil {
+			return 0, nil, ErrHeadFormat
+		}
+		return seq, prefix, nil
+	}
 	if len(rest) != 2*PrefixLen+2 {
 		return 0, nil, ErrHeadFormat
 	}

@@ -35,6 +35,13 @@ func TestFormatAndParseHead(t *testing.T) {
 		{"", false},
 		{"No.123", false},
 	}
+	long := "第123行 " + strings.Repeat("3f2a9c1b ", 8)
+	if seq, p, err := ParseHead(long); err != nil || seq != 123 || !bytes.Equal(p, head) {
+		t.Errorf("long form %q: %d %x %v", long, seq, p, err)
+	}
+	if _, _, err := ParseHead("監査ログの末尾　" + long[:len(long)-3]); !errors.Is(err, ErrHeadFormat) {
+		t.Errorf("long form one digit short accepted: %v", err)
+	}
 	for _, tt := range tests {
 		seq, prefix, err := ParseHead(tt.in)
 		if tt.ok {
@@ -51,6 +58,7 @@ func FuzzParseHead(f *testing.F) {
 	f.Add(FormatHead(7, ZeroHash))
 	f.Add("Ｎｏ．１ ００００-0000-0000-0000 aa")
 	f.Add("no 99999999999999999999 x")
+	f.Add("第1行 " + strings.Repeat("00", 32))
 	f.Fuzz(func(t *testing.T, s string) {
 		seq, prefix, err := ParseHead(s)
 		if err != nil {
@@ -58,7 +66,7 @@ func FuzzParseHead(f *testing.F) {
 		}
 		// What parses formats back to something that parses the same.
 		again, p2, err := ParseHead(FormatHead(seq, prefix))
-		if err != nil || again != seq || !bytes.Equal(p2, prefix) {
+		if err != nil || again != seq || !bytes.Equal(p2, prefix[:PrefixLen]) {
 			t.Fatalf("%q parsed to %d %x, which does not round-trip: %v", s, seq, prefix, err)
 		}
 	})
