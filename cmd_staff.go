@@ -20,12 +20,19 @@ import (
 // database: how a real deployment gets its supervisors and clerks (the
 // embedded demo has its own accounts).
 func init() {
-	register("staff", "staff accounts of a configured terminal: add", runStaff)
+	register("staff", "staff accounts of a configured terminal: add, unlock, reset, disable, enable", runStaff)
 }
 
 func runStaff(args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case app.StaffUnlock, app.StaffReset, app.StaffDisable, app.StaffEnable:
+			return runStaffAdmin(args[0], args[1:], os.Stdout)
+		}
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: madoguchi staff add -config FILE -id ID -name NAME -role clerk|supervisor (password on standard input)")
+		return errors.New("usage: madoguchi staff add -config FILE -id ID -name NAME -role clerk|supervisor (password on standard input)\n" +
+			"       madoguchi staff unlock|reset|disable|enable -config FILE ID")
 	}
 	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
 	configPath := fs.String("config", "", "the terminal's configuration file (required)")

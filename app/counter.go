@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"madoguchi/app/audit"
 	"madoguchi/app/config"
 	"madoguchi/app/prefecture"
 	"madoguchi/app/prefecture/refca"
@@ -59,6 +60,7 @@ type Counter struct {
 	ca       prefecture.Client
 	embedded *refca.Embedded
 	emu      *cardio.EmulatedReader // the demo's reader, nil with PC/SC
+	anchor   *audit.Anchor          // the audit head kept outside the database
 
 	readerMu sync.Mutex
 	reader   cardio.Reader
@@ -88,12 +90,18 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*Counter, error)
 
 func (c *Counter) open(ctx context.Context) (err error) {
 	cfg, opt := c.cfg, c.opt
+	if err := c.checkSecrets(cfg); err != nil {
+		return err
+	}
 	if cfg.Demo && cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return &SetupError{What: "data folder " + cfg.DataDir, Err: err}
 		}
 	}
 	if c.db, err = store.Open(ctx, cfg.DatabasePath); err != nil {
+		return err
+	}
+	if err := c.keepAuditAnchor(ctx); err != nil {
 		return err
 	}
 	master, err := loadMaster(cfg.MasterSecretFile, cfg.Demo)

@@ -375,7 +375,7 @@ func (d *Desk) VerifyAudit(ctx context.Context) (audit.Report, error) {
 	if err := d.check(staff.RoleSupervisor); err != nil {
 		return audit.Report{}, err
 	}
-	rep, err := audit.Verify(ctx, d.c.db)
+	rep, err := d.c.verifyAudit(ctx, d.acct.ID) // chain and anchor file; a break is recorded
 	if err != nil {
 		return rep, err
 	}

@@ -89,7 +89,7 @@ func (d *Desk) RecordBook(ctx context.Context, from, to time.Time, office string
 
 // auditCheck verifies the audit trail for a printed page.
 func (d *Desk) auditCheck(ctx context.Context) printing.AuditCheck {
-	rep, err := audit.Verify(ctx, d.c.db)
+	rep, err := d.c.verifyAudit(ctx, d.acct.ID) // chain and anchor file; a break is recorded
 	if err != nil {
 		if te, ok := err.(*audit.TamperError); ok {
 			return printing.AuditCheck{OK: false, Detail: te.UserMessage()}

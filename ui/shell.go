@@ -141,6 +141,10 @@ func (s *Shell) trySignIn() {
 			return
 		}
 		s.desk = desk
+		if desk.Account().MustChangePassword {
+			s.showPasswordChange() // a supervisor's temporary password
+			return
+		}
 		s.showHome()
 	})
 }
@@ -162,6 +166,7 @@ func (s *Shell) homeActions() []homeAction {
 		{fyne.Key5, "中断中の申請", false, s.showInterrupted},
 		{fyne.Key6, "交付記録", true, s.showRecords},
 		{fyne.Key7, "住民データ取込", true, s.showRegistryImport},
+		{fyne.Key8, "職員管理", true, s.showStaffAdmin},
 	}
 }
 

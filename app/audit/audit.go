@@ -11,6 +11,9 @@
 // The chain proves integrity, not authorship: someone able to rewrite the
 // whole database file can recompute every hash. Printing the head (Head) on
 // the daily summary (日計表) pins it outside the database.
+// FormatHead is the printed form, ParseHead reads it back as typed, and
+// VerifyAgainst checks the log against it; KeepAnchor also keeps the head
+// in a file next to the database (<database>.audit-head).
 package audit
 
 import (
@@ -42,6 +45,13 @@ const (
 	ActionRegistryImport = "registry.import"
 	ActionSessionStep    = "session.step"
 	ActionAuditVerified  = "audit.verified"
+)
+
+// Actions of the security fixes (issue 12).
+const (
+	ActionStaffEnabled       = "staff.enabled"       // a supervisor re-enabled an account
+	ActionStaffPasswordReset = "staff.reset"         // a supervisor set a temporary password
+	ActionAuditVerifyFailed  = "audit.verify_failed" // a chain check found a break
 )
 
 // Entry is one row of the audit trail.
@@ -233,6 +243,8 @@ func (k ProblemKind) String() string {
 		return "gap"
 	case HeadMismatch:
 		return "head mismatch"
+	case AnchorMismatch:
+		return "anchor mismatch"
 	}
 	return fmt.Sprintf("ProblemKind(%d)", int(k))
 }

@@ -56,6 +56,9 @@ type Account struct {
 	LockedUntil       time.Time // zero if not locked
 	CreatedAt         time.Time
 	PasswordChangedAt time.Time
+	// MustChangePassword is set by a supervisor's reset to a temporary
+	// password and cleared when the staff member sets their own.
+	MustChangePassword bool
 }
 
 // Allows reports whether the account's role includes need.
@@ -131,7 +134,7 @@ var (
 	ErrDisabled       = &Error{msg: "staff: account disabled", user: "このアカウントは無効になっています。監督者に連絡してください。"}
 	ErrExists         = &Error{msg: "staff: account already exists", user: "同じ職員IDが既に登録されています。別のIDを指定してください。"}
 	ErrNotFound       = &Error{msg: "staff: no such account", user: "指定された職員IDは登録されていません。"}
-	ErrWeakPassword   = &Error{msg: fmt.Sprintf("staff: password shorter than %d characters or all one character", MinPasswordLength), user: fmt.Sprintf("パスワードは%d文字以上で、同じ文字の繰り返しでないものにしてください。", MinPasswordLength)}
+	ErrWeakPassword   = &Error{msg: "staff: password refused by the policy", user: fmt.Sprintf("パスワードは%d文字以上で、よく使われるもの・連続した文字・同じ文字の繰り返し・職員IDと同じものは使用できません。", MinPasswordLength)}
 	ErrInvalid        = &Error{msg: "staff: account needs an ID of letters, digits, '-', '_' or '.', a display name and a known role", user: "職員ID（半角英数字）、氏名、役割を正しく入力してください。"}
 )
 
@@ -186,18 +189,6 @@ func validID(id string) bool {
 	return true
 }
 
-// CheckPassword applies the password policy.
-func CheckPassword(pw []byte) error {
-	if !utf8.Valid(pw) || utf8.RuneCount(pw) < MinPasswordLength {
-		return ErrWeakPassword
-	}
-	r0, _ := utf8.DecodeRune(pw)
-	if strings.Trim(string(pw), string(r0)) == "" {
-		return ErrWeakPassword
-	}
-	return nil
-}
-
 // Hash returns the argon2id PHC string of pw with a fresh salt.
 func (p Params) Hash(pw []byte) (string, error) {
 	salt := make([]byte, 16)
@@ -243,14 +234,19 @@ func VerifyHash(phc string, pw []byte) bool {
 	return subtle.ConstantTimeCompare(got, key) == 1
 }
 
-const columns = "id, display_name, role, disabled, failed_attempts, locked_until, created_at, password_changed_at"
+// columns and fromStaff read an account with its sign-in failures, which
+// are kept per attempted ID in signin_failures.
+const (
+	columns   = "s.id, s.display_name, s.role, s.disabled, coalesce(f.failed, 0), coalesce(f.locked_until, ''), s.created_at, s.password_changed_at, s.must_change_password"
+	fromStaff = " FROM staff s LEFT JOIN signin_failures f ON f.id = s.id"
+)
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(r scanner) (Account, error) {
 	var a Account
 	var locked, created, changed string
-	if err := r.Scan(&a.ID, &a.DisplayName, &a.Role, &a.Disabled, &a.FailedAttempts, &locked, &created, &changed); err != nil {
+	if err := r.Scan(&a.ID, &a.DisplayName, &a.Role, &a.Disabled, &a.FailedAttempts, &locked, &created, &changed, &a.MustChangePassword); err != nil {
 		return Account{}, err
 	}
 	a.LockedUntil, _ = store.ParseTime(locked)
@@ -261,7 +257,7 @@ func scanAccount(r scanner) (Account, error) {
 
 // Get returns one account.
 func (s *Store) Get(ctx context.Context, id string) (Account, error) {
-	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+columns+" FROM staff WHERE id = ?", id))
+	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+columns+fromStaff+" WHERE s.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}
@@ -270,7 +266,7 @@ func (s *Store) Get(ctx context.Context, id string) (Account, error) {
 
 // List returns every account, ordered by ID.
 func (s *Store) List(ctx context.Context) ([]Account, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+columns+" FROM staff ORDER BY id")
+	rows, err := s.db.QueryContext(ctx, "SELECT "+columns+fromStaff+" ORDER BY s.id")
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +288,7 @@ func (s *Store) Create(ctx context.Context, by string, a Account, password []byt
 	if !validID(a.ID) || strings.TrimSpace(a.DisplayName) == "" || !a.Role.Valid() {
 		return ErrInvalid
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := CheckPasswordFor(a.ID, password); err != nil {
 		return err
 	}
 	phc, err := s.Params.Hash(password)
@@ -317,55 +313,76 @@ func (s *Store) Create(ctx context.Context, by string, a Account, password []byt
 	})
 }
 
-// Authenticate checks a sign-in. It returns ErrBadCredentials for an
-// unknown ID or a wrong password alike, *LockedError while the account is
-// locked (without checking the password), and ErrDisabled for a disabled
-// account. The MaxFailures-th consecutive failure locks the account.
+// Authenticate checks a sign-in. An unknown ID and a wrong password get
+// the same answer (ErrBadCredentials) after the same work (one argon2id
+// verification, against a dummy hash for an unknown ID), and failures are
+// counted per attempted ID whether or not an account has it: the
+// MaxFailures-th consecutive failure locks that ID (*LockedError), so the
+// lock-out tells nothing either. While an ID is locked even the right
+// password gets *LockedError. ErrDisabled is returned only with the right
+// password.
 func (s *Store) Authenticate(ctx context.Context, id string, password []byte) (Account, error) {
+	key := failureKey(id)
+	now := s.now()
 	var phc string
-	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+columns+" FROM staff WHERE id = ?", id))
+	a, err := scanAccount(s.db.QueryRowContext(ctx, "SELECT "+columns+fromStaff+" WHERE s.id = ?", id))
 	if err == nil {
 		err = s.db.QueryRowContext(ctx, "SELECT password_hash FROM staff WHERE id = ?", id).Scan(&phc)
 	}
-	if errors.Is(err, sql.ErrNoRows) {
-		// Spend as long as a wrong password would, so that timing does
-		// not tell which IDs exist.
-		s.dummyOnce.Do(func() { s.dummyHash, _ = s.Params.Hash([]byte("not a password")) })
-		VerifyHash(s.dummyHash, password)
-		s.record(ctx, audit.Entry{Staff: "system", Action: audit.ActionSignInFailed, Subject: id, Detail: "unknown account"})
-		return Account{}, ErrBadCredentials
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Account{}, err
 	}
-	now := s.now()
-	if now.Before(a.LockedUntil) {
-		s.record(ctx, audit.Entry{Staff: a.ID, Action: audit.ActionSignInFailed, Subject: a.ID, Detail: "locked"})
-		return Account{}, &LockedError{ID: a.ID, Until: a.LockedUntil}
+	var lockedUntil time.Time
+	if !known {
+		var locked string
+		err := s.db.QueryRowContext(ctx, "SELECT locked_until FROM signin_failures WHERE id = ?", key).Scan(&locked)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return Account{}, err
+		}
+		lockedUntil, _ = store.ParseTime(locked)
+		phc = s.dummy()
+	} else {
+		lockedUntil = a.LockedUntil
 	}
-	if a.Disabled {
-		s.record(ctx, audit.Entry{Staff: a.ID, Action: audit.ActionSignInFailed, Subject: a.ID, Detail: "disabled"})
-		return Account{}, ErrDisabled
+	// Always verify, locked or not, known or not: the time taken must not
+	// tell which.
+	ok := VerifyHash(phc, password) && known
+	staffID, detail := key, "unknown account"
+	if known {
+		staffID, detail = a.ID, "wrong password"
 	}
-	if !VerifyHash(phc, password) {
+	if now.Before(lockedUntil) {
+		s.record(ctx, audit.Entry{Staff: staffID, Action: audit.ActionSignInFailed, Subject: key, Detail: "locked"})
+		return Account{}, &LockedError{ID: key, Until: lockedUntil}
+	}
+	if !ok {
 		var locked *LockedError
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			var failed int
-			if err := tx.QueryRowContext(ctx, "UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts", a.ID).Scan(&failed); err != nil {
+			// Forget failures of IDs nobody has tried for a day, so that
+			// trying random IDs does not grow the table without bound.
+			if _, err := tx.ExecContext(ctx, "DELETE FROM signin_failures WHERE last_at < ? AND locked_until < ?",
+				store.FormatTime(now.Add(-24*time.Hour)), store.FormatTime(now)); err != nil {
 				return err
 			}
-			if _, err := audit.Append(ctx, tx, audit.Entry{Staff: a.ID, Action: audit.ActionSignInFailed, Subject: a.ID, Detail: fmt.Sprintf("wrong password (%d in a row)", failed)}); err != nil {
+			var failed int
+			if err := tx.QueryRowContext(ctx, `INSERT INTO signin_failures (id, failed, locked_until, last_at) VALUES (?, 1, '', ?)
+				ON CONFLICT (id) DO UPDATE SET failed = failed + 1, last_at = excluded.last_at RETURNING failed`,
+				key, store.FormatTime(now)).Scan(&failed); err != nil {
+				return err
+			}
+			if _, err := audit.Append(ctx, tx, audit.Entry{Staff: staffID, Action: audit.ActionSignInFailed, Subject: key, Detail: fmt.Sprintf("%s (%d in a row)", detail, failed)}); err != nil {
 				return err
 			}
 			if s.Policy.MaxFailures > 0 && failed >= s.Policy.MaxFailures {
 				until := now.Add(s.Policy.LockDuration)
-				if _, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = 0, locked_until = ? WHERE id = ?", store.FormatTime(until), a.ID); err != nil {
+				if _, err := tx.ExecContext(ctx, "UPDATE signin_failures SET failed = 0, locked_until = ? WHERE id = ?", store.FormatTime(until), key); err != nil {
 					return err
 				}
-				if _, err := audit.Append(ctx, tx, audit.Entry{Staff: a.ID, Action: audit.ActionLockedOut, Subject: a.ID, Detail: "until " + store.FormatTime(until)}); err != nil {
+				if _, err := audit.Append(ctx, tx, audit.Entry{Staff: staffID, Action: audit.ActionLockedOut, Subject: key, Detail: "until " + store.FormatTime(until)}); err != nil {
 					return err
 				}
-				locked = &LockedError{ID: a.ID, Until: until}
+				locked = &LockedError{ID: key, Until: until}
 			}
 			return nil
 		})
@@ -377,13 +394,17 @@ func (s *Store) Authenticate(ctx context.Context, id string, password []byte) (A
 		}
 		return Account{}, ErrBadCredentials
 	}
+	if a.Disabled {
+		s.record(ctx, audit.Entry{Staff: a.ID, Action: audit.ActionSignInFailed, Subject: a.ID, Detail: "disabled"})
+		return Account{}, ErrDisabled
+	}
 	// Success: reset the counter, upgrade the hash if the parameters moved.
 	var newPHC string
 	if p, _, _, err := ParseHash(phc); err == nil && p != s.Params {
 		newPHC, _ = s.Params.Hash(password)
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = 0, locked_until = '' WHERE id = ?", a.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM signin_failures WHERE id = ?", key); err != nil {
 			return err
 		}
 		if newPHC != "" {
@@ -401,6 +422,33 @@ func (s *Store) Authenticate(ctx context.Context, id string, password []byte) (A
 	return a, nil
 }
 
+// failureKey is the attempted ID as failures are counted and recorded:
+// at most 64 bytes of valid UTF-8, so that a pasted novel does not land
+// in the database.
+func failureKey(id string) string {
+	id = strings.ToValidUTF8(id, "?")
+	for len(id) > 64 {
+		_, size := utf8.DecodeLastRuneInString(id)
+		id = id[:len(id)-size]
+	}
+	return id
+}
+
+// dummy returns a hash with the store's parameters that no password
+// matches, for verifying against when the ID is unknown. Its salt and key
+// are random, so nothing is hashed to make it.
+func (s *Store) dummy() string {
+	s.dummyOnce.Do(func() {
+		salt, key := make([]byte, 16), make([]byte, 32)
+		rand.Read(salt)
+		rand.Read(key)
+		b64 := base64.RawStdEncoding
+		s.dummyHash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, s.Params.MemoryKiB, s.Params.Time, s.Params.Threads,
+			b64.EncodeToString(salt), b64.EncodeToString(key))
+	})
+	return s.dummyHash
+}
+
 // record writes an audit entry on its own; a failure to record a failed
 // sign-in must not hide the sign-in error, so it is ignored here.
 func (s *Store) record(ctx context.Context, e audit.Entry) {
@@ -409,7 +457,7 @@ func (s *Store) record(ctx context.Context, e audit.Entry) {
 
 // SetPassword replaces an account's password. by is the staff ID doing it.
 func (s *Store) SetPassword(ctx context.Context, by, id string, password []byte) error {
-	if err := CheckPassword(password); err != nil {
+	if err := CheckPasswordFor(id, password); err != nil {
 		return err
 	}
 	phc, err := s.Params.Hash(password)
@@ -417,7 +465,7 @@ func (s *Store) SetPassword(ctx context.Context, by, id string, password []byte)
 		return err
 	}
 	return s.update(ctx, by, id, audit.ActionPasswordSet, "",
-		"UPDATE staff SET password_hash = ?, password_changed_at = ?, failed_attempts = 0 WHERE id = ?",
+		"UPDATE staff SET password_hash = ?, password_changed_at = ?, must_change_password = 0 WHERE id = ?",
 		phc, store.FormatTime(s.now()), id)
 }
 
@@ -427,9 +475,14 @@ func (s *Store) Unlock(ctx context.Context, by, id string) error {
 		"UPDATE staff SET locked_until = '', failed_attempts = 0 WHERE id = ?", id)
 }
 
-// SetDisabled disables or re-enables an account.
+// SetDisabled disables or re-enables an account (audited as
+// staff.disabled or staff.enabled).
 func (s *Store) SetDisabled(ctx context.Context, by, id string, disabled bool) error {
-	return s.update(ctx, by, id, audit.ActionStaffDisabled, fmt.Sprintf("disabled=%v", disabled),
+	action := audit.ActionStaffDisabled
+	if !disabled {
+		action = audit.ActionStaffEnabled
+	}
+	return s.update(ctx, by, id, action, fmt.Sprintf("disabled=%v", disabled),
 		"UPDATE staff SET disabled = ? WHERE id = ?", disabled, id)
 }
 
@@ -441,6 +494,11 @@ func (s *Store) update(ctx context.Context, by, id, action, detail, q string, ar
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
+		}
+		if action == audit.ActionStaffUnlocked || action == audit.ActionStaffPasswordReset {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM signin_failures WHERE id = ?", id); err != nil {
+				return err
+			}
 		}
 		_, err = audit.Append(ctx, tx, audit.Entry{Staff: by, Action: action, Subject: id, Detail: detail})
 		return err

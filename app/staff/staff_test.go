@@ -98,25 +98,25 @@ func TestCheckPassword(t *testing.T) {
 func TestCreateAndAuthenticate(t *testing.T) {
 	ctx := context.Background()
 	s, db, _ := newStore(t)
-	if err := s.Create(ctx, "system", Account{ID: "clerk07", DisplayName: "山田", Role: RoleClerk}, []byte("password-7")); err != nil {
+	if err := s.Create(ctx, "system", Account{ID: "clerk07", DisplayName: "山田", Role: RoleClerk}, []byte("kumo-no-ue-7")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Create(ctx, "system", Account{ID: "clerk07", DisplayName: "山田", Role: RoleClerk}, []byte("password-7")); !errors.Is(err, ErrExists) {
+	if err := s.Create(ctx, "system", Account{ID: "clerk07", DisplayName: "山田", Role: RoleClerk}, []byte("kumo-no-ue-7")); !errors.Is(err, ErrExists) {
 		t.Errorf("duplicate Create = %v", err)
 	}
 	for _, bad := range []Account{{ID: "", DisplayName: "x", Role: RoleClerk}, {ID: "a b", DisplayName: "x", Role: RoleClerk}, {ID: "ok", DisplayName: " ", Role: RoleClerk}, {ID: "ok", DisplayName: "x", Role: "admin"}} {
-		if err := s.Create(ctx, "system", bad, []byte("password-7")); !errors.Is(err, ErrInvalid) {
+		if err := s.Create(ctx, "system", bad, []byte("kumo-no-ue-7")); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Create(%+v) = %v", bad, err)
 		}
 	}
-	a, err := s.Authenticate(ctx, "clerk07", []byte("password-7"))
+	a, err := s.Authenticate(ctx, "clerk07", []byte("kumo-no-ue-7"))
 	if err != nil || a.ID != "clerk07" || a.Role != RoleClerk {
 		t.Fatalf("Authenticate = %+v, %v", a, err)
 	}
-	if _, err := s.Authenticate(ctx, "clerk07", []byte("password-8")); !errors.Is(err, ErrBadCredentials) {
+	if _, err := s.Authenticate(ctx, "clerk07", []byte("kumo-no-ue-8")); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("wrong password: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "nobody", []byte("password-7")); !errors.Is(err, ErrBadCredentials) {
+	if _, err := s.Authenticate(ctx, "nobody", []byte("kumo-no-ue-7")); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("unknown account: %v", err)
 	}
 	// The password is in no row of the database.
@@ -126,7 +126,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 		t.Fatal(err)
 	}
 	wal, _ := os.ReadFile(db.Path() + "-wal")
-	if strings.Contains(string(raw)+string(wal), "password-7") {
+	if strings.Contains(string(raw)+string(wal), "kumo-no-ue-7") {
 		t.Error("the password is stored in clear")
 	}
 }
@@ -134,7 +134,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 func TestLockOut(t *testing.T) {
 	ctx := context.Background()
 	s, db, now := newStore(t)
-	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("password-1"))
+	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("kumo-no-ue-1"))
 	for i := 1; i < s.Policy.MaxFailures; i++ {
 		if _, err := s.Authenticate(ctx, "c1", []byte("wrong-pass")); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("failure %d: %v", i, err)
@@ -146,32 +146,32 @@ func TestLockOut(t *testing.T) {
 		t.Fatalf("5th failure = %v, want lock until +15m", err)
 	}
 	// Even the right password is refused while locked.
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); !errors.As(err, &le) {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); !errors.As(err, &le) {
 		t.Fatalf("right password while locked = %v", err)
 	}
 	// After the lock expires the right password works.
 	*now = now.Add(16 * time.Minute)
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); err != nil {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
 	// A supervisor may lift a lock early.
 	for i := 0; i < s.Policy.MaxFailures; i++ {
 		s.Authenticate(ctx, "c1", []byte("wrong-pass"))
 	}
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); !errors.As(err, &le) {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); !errors.As(err, &le) {
 		t.Fatalf("not locked again: %v", err)
 	}
 	if err := s.Unlock(ctx, "super01", "c1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); err != nil {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); err != nil {
 		t.Fatalf("after unlock: %v", err)
 	}
 	// A success in between resets the count.
 	for i := 0; i < s.Policy.MaxFailures-1; i++ {
 		s.Authenticate(ctx, "c1", []byte("wrong-pass"))
 	}
-	s.Authenticate(ctx, "c1", []byte("password-1"))
+	s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1"))
 	if _, err := s.Authenticate(ctx, "c1", []byte("wrong-pass")); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("count not reset by success: %v", err)
 	}
@@ -189,24 +189,24 @@ func TestLockOut(t *testing.T) {
 func TestDisableAndPasswordChange(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newStore(t)
-	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("password-1"))
+	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("kumo-no-ue-1"))
 	if err := s.SetDisabled(ctx, "super01", "c1", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); !errors.Is(err, ErrDisabled) {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); !errors.Is(err, ErrDisabled) {
 		t.Errorf("disabled: %v", err)
 	}
 	s.SetDisabled(ctx, "super01", "c1", false)
 	if err := s.SetPassword(ctx, "c1", "c1", []byte("short")); !errors.Is(err, ErrWeakPassword) {
 		t.Errorf("weak: %v", err)
 	}
-	if err := s.SetPassword(ctx, "c1", "c1", []byte("new-password")); err != nil {
+	if err := s.SetPassword(ctx, "c1", "c1", []byte("atarashii-kagi-9")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); !errors.Is(err, ErrBadCredentials) {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("old password still works: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "c1", []byte("new-password")); err != nil {
+	if _, err := s.Authenticate(ctx, "c1", []byte("atarashii-kagi-9")); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 	if err := s.Unlock(ctx, "super01", "ghost"); !errors.Is(err, ErrNotFound) {
@@ -217,9 +217,9 @@ func TestDisableAndPasswordChange(t *testing.T) {
 func TestHashUpgradedOnSignIn(t *testing.T) {
 	ctx := context.Background()
 	s, db, _ := newStore(t)
-	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("password-1"))
+	s.Create(ctx, "system", Account{ID: "c1", DisplayName: "c", Role: RoleClerk}, []byte("kumo-no-ue-1"))
 	s.Params = Params{Time: 2, MemoryKiB: 2048, Threads: 1}
-	if _, err := s.Authenticate(ctx, "c1", []byte("password-1")); err != nil {
+	if _, err := s.Authenticate(ctx, "c1", []byte("kumo-no-ue-1")); err != nil {
 		t.Fatal(err)
 	}
 	var phc string

@@ -20,9 +20,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"madoguchi/app/privfile"
 )
 
 //go:embed migrations/*.sql
@@ -55,6 +58,28 @@ func ParseTime(s string) (time.Time, error) {
 type DB struct {
 	*sql.DB
 	path string
+
+	hookMu sync.Mutex
+	hooks  []func()
+}
+
+// AfterCommit registers fn to run after every transaction that Tx or
+// BulkTx commits, in the committing goroutine (the audit package keeps
+// its anchor file up to date with it). fn must not start a transaction.
+func (db *DB) AfterCommit(fn func()) {
+	db.hookMu.Lock()
+	defer db.hookMu.Unlock()
+	db.hooks = append(db.hooks, fn)
+}
+
+// committed runs the AfterCommit functions.
+func (db *DB) committed() {
+	db.hookMu.Lock()
+	hooks := db.hooks
+	db.hookMu.Unlock()
+	for _, fn := range hooks {
+		fn()
+	}
 }
 
 // Migration is one embedded schema step.
@@ -85,9 +110,12 @@ func Migrations() ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	// Versions are unique and increasing; a gap is allowed (parallel
+	// branches each claim a number) and filled when its file arrives,
+	// since Open applies every version not yet applied.
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migration %s: expected version %d", m.Name, i+1)
+		if i > 0 && m.Version == ms[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s have the same version", ms[i-1].Name, m.Name)
 		}
 	}
 	return ms, nil
@@ -103,10 +131,17 @@ func dsn(p string) string {
 }
 
 // Open opens (creating if needed) the database file at p and applies any
-// pending migrations. The directory must exist.
+// pending migrations. The directory must exist. The file and its WAL and
+// shared-memory files are readable by their owner only (mode 0600).
 func Open(ctx context.Context, p string) (*DB, error) {
 	if p == "" || strings.ContainsAny(p, "?#") {
 		return nil, &OpenError{Path: p, Err: errors.New("path is empty or holds '?' or '#'")}
+	}
+	// Owner-only before SQLite touches it: the file holds personal data,
+	// password hashes and the audit trail, and SQLite gives its -wal and
+	// -shm files the database file's mode.
+	if err := privfile.PrepareSQLite(p); err != nil {
+		return nil, &OpenError{Path: p, Err: err}
 	}
 	sdb, err := sql.Open("sqlite", dsn(p))
 	if err != nil {
@@ -180,10 +215,27 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return &OpenError{Path: db.path, Err: err}
 	}
-	if cur > len(ms) {
-		return &SchemaTooNewError{Path: db.path, Have: cur, Know: len(ms)}
+	if know := ms[len(ms)-1].Version; cur > know {
+		return &SchemaTooNewError{Path: db.path, Have: cur, Know: know}
 	}
-	for _, m := range ms[cur:] {
+	applied := make(map[int]bool)
+	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return &OpenError{Path: db.path, Err: err}
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return &OpenError{Path: db.path, Err: err}
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
 			// Another process may have migrated meanwhile: re-check inside
 			// the write lock.
@@ -215,7 +267,11 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	if err != nil {
 		return err
 	}
-	return run(tx, fn)
+	if err := run(tx, fn); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // run runs fn in tx and commits it if fn returns nil; otherwise, or if fn
@@ -258,7 +314,11 @@ func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) 
 	if err != nil {
 		return err
 	}
-	return run(tx, fn)
+	if err := run(tx, fn); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // OpenError is returned when the database cannot be opened or migrated.

@@ -166,6 +166,7 @@ func (ca *CA) TLSConfig() *tls.Config {
 }
 
 // Handler serves EST under /.well-known/est/, the RA endpoints and the CRLs.
+// Bodies larger than MaxBodySize are refused with 413.
 func (ca *CA) Handler() http.Handler {
 	router, err := est.NewRouter(&est.ServerConfig{
 		CA:      estBackend{ca},
@@ -184,7 +185,7 @@ func (ca *CA) Handler() http.Handler {
 		ca.serveSigned(w, r, prefecture.OpNotice)
 	})
 	mux.HandleFunc("GET "+prefecture.CRLDir+"{name}", ca.serveCRL)
-	return mux
+	return limitBodies(mux)
 }
 
 // terminal is an authenticated RA.

@@ -1,11 +1,13 @@
 package refca
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -177,3 +179,44 @@ func (e *Embedded) Close() error {
 
 // String describes the embedded CA.
 func (e *Embedded) String() string { return fmt.Sprintf("reference prefecture CA at %s", e.URL) }
+
+// MaxBodySize bounds the body of any request the CA reads. An EST
+// enrolment (a base64 PKCS#10 of an RSA-2048 key) is a few kilobytes and a
+// signed RA request at most prefecture.MaxSignedRequestSize.
+const MaxBodySize = 64 << 10
+
+// limitBodies answers 413 Request Entity Too Large to a request whose body
+// exceeds MaxBodySize, announced (Content-Length) or not (chunked), before
+// the EST router or an RA endpoint sees it. A body within the bound is
+// read into memory and handed on, so a handler never meets a
+// half-consumed body.
+func limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tooLarge := func() {
+			w.Header().Set("Connection", "close")
+			refuse(http.StatusRequestEntityTooLarge, prefecture.RefusalBadRequest,
+				fmt.Sprintf("request body larger than %d bytes", MaxBodySize),
+				"要求が大きすぎます").write(w)
+		}
+		if r.ContentLength > MaxBodySize {
+			tooLarge()
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			tooLarge()
+			return
+		case err != nil:
+			refuse(http.StatusBadRequest, prefecture.RefusalBadRequest, "reading the request: "+err.Error(), "要求を読み取れません").write(w)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}

@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"madoguchi/app/prefecture"
+	"madoguchi/app/privfile"
 )
 
 //go:embed migrations/*.sql
@@ -55,6 +56,10 @@ var errDuplicateKey = errors.New("refca: public key already certified")
 func openStore(ctx context.Context, path string) (*store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("refca: database path %q is empty or holds '?' or '#'", path)
+	}
+	// Owner-only before SQLite creates it (and, after it, its -wal/-shm).
+	if err := privfile.PrepareSQLite(path); err != nil {
+		return nil, err
 	}
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
