@@ -136,7 +136,10 @@ func (d *Desk) DailySummary(ctx context.Context, day forms.Date, office string) 
 // auditHead reads the audit log's head for a printout.
 func (d *Desk) auditHead(ctx context.Context) (printing.AuditHead, error) {
 	seq, hash, err := audit.Head(ctx, d.c.db)
-	return printing.AuditHead{Seq: seq, Hash: hash}, err
+	if err != nil || len(hash) == 0 {
+		return printing.AuditHead{Seq: seq, Hash: hash}, err
+	}
+	return printing.AuditHead{Seq: seq, Hash: hash, Code: audit.FormatHead(seq, hash)}, nil
 }
 
 // Location is the municipality's time zone (config time_zone, default

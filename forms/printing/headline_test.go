@@ -1,6 +1,9 @@
 package printing
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHeadlines(t *testing.T) {
 	counts := []Count{
@@ -40,6 +43,9 @@ func TestFormatHead(t *testing.T) {
 		if got := formatHead(tt.seq, tt.head); got != tt.want {
 			t.Errorf("formatHead(%d, %x) = %q, want %q", tt.seq, tt.head, got, tt.want)
 		}
+	}
+	if got := headLine(AuditHead{Seq: 1, Hash: []byte{1}, Code: "No.1 0100-0000-0000-0000 x9"}); !strings.Contains(got, "照合コード No.1 0100-0000-0000-0000 x9") {
+		t.Errorf("headLine with a code = %q, want the code printed", got)
 	}
 	if headLine(AuditHead{}) != "" {
 		t.Error("an unknown head printed a line")

@@ -26,13 +26,16 @@ type RecordBook struct {
 type AuditHead struct {
 	Seq  int64
 	Hash []byte
+	// Code is the short form a supervisor types back to check the log
+	// later (audit.FormatHead); printed beside the full hash when set.
+	Code string
 }
 
 // formatHead writes the audit log's head for paper: the sequence number
 // and the full hash in hex, in groups of 8 so that it can be read and
 // compared by eye.
-//
-// TODO(merge): replace with audit.FormatHead once it exists.
+// Both this form and AuditHead.Code can be typed back into the check
+// (audit.ParseHead reads either).
 func formatHead(seq int64, head []byte) string {
 	h := fmt.Sprintf("%x", head)
 	var groups []string
@@ -49,7 +52,11 @@ func headLine(h AuditHead) string {
 	if len(h.Hash) == 0 {
 		return ""
 	}
-	return "監査ログの末尾　" + formatHead(h.Seq, h.Hash)
+	line := "監査ログの末尾　" + formatHead(h.Seq, h.Hash)
+	if h.Code != "" {
+		line += "　照合コード " + h.Code
+	}
+	return line
 }
 
 // AuditCheck is the result of verifying the audit log's hash chain, as
