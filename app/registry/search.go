@@ -57,18 +57,19 @@ func (e *QueryError) UserMessage() string { return e.Message }
 
 // compiled is a query in the form the SQL needs.
 type compiled struct {
-	code               string
-	codeExact          bool
-	kana, kanaGiven    string // prefixes of kana_key and given_kana_key
+	code            string
+	codeExact       bool
+	kana, kanaGiven string // prefixes of kana_key and given_kana_key
 	// kanaAlts and givenAlts replace kana and kanaGiven for romaji: every
 	// spelling of the long vowels (see longVowelVariants).
 	kanaAlts, givenAlts []string
-	longVowels          bool // kanaWord is folded (foldLongVowels)
-	birth              string
-	name               string // prefix of name_key
-	limit              int
-	kanaWord, nameWord string // for ranking
-	nameRaw            string // the name as typed, normalised, not folded
+	longVowels          bool   // kanaWord is folded (foldLongVowels)
+	kanaTyped           string // the romaji's kana before folding
+	birth               string
+	name                string // prefix of name_key
+	limit               int
+	kanaWord, nameWord  string // for ranking
+	nameRaw             string // the name as typed, normalised, not folded
 }
 
 func (q Query) compile() (compiled, error) {
@@ -111,7 +112,7 @@ func (q Query) compile() (compiled, error) {
 		}
 		c.kanaWord = strings.Join(words, "")
 		if romaji {
-			c.longVowels = true
+			c.longVowels, c.kanaTyped = true, c.kanaWord
 			for i, w := range words {
 				words[i] = foldLongVowels(w)
 			}
@@ -265,6 +266,9 @@ func (c compiled) score(r Resident, kanaKey, nameKey string) int {
 	}
 	if c.kanaWord != "" {
 		family := strings.ReplaceAll(r.FamilyKana, " ", "")
+		if c.longVowels && strings.HasPrefix(kanaKey, c.kanaTyped) {
+			s += 5 // spelt as typed, not only with another long vowel
+		}
 		if c.longVowels {
 			kanaKey, family = foldLongVowels(kanaKey), foldLongVowels(forms.NormalizeKana(family))
 		}
