@@ -26,7 +26,7 @@ type Shell struct {
 	runner  *Runner
 
 	// Exposed to tests in this package.
-	signInID, signInPassword *widget.Entry
+	signInID, signInPassword *keyEntry
 	signInError              *widget.Label
 	current                  string // name of the screen on show
 	wizard                   *Wizard
@@ -80,13 +80,26 @@ func (s *Shell) showMessage(title, msg string, then func()) {
 	label := widget.NewLabel(msg)
 	label.Wrapping = fyne.TextWrapWord
 	var pop *widget.PopUp
-	ok := widget.NewButton("OK", func() {
+	// While the pop-up is up, Enter and Esc close it whatever has the
+	// focus; the screen's own keys come back with it closed.
+	canvas := s.win.Canvas()
+	screenKeys, screenRunes := canvas.OnTypedKey(), canvas.OnTypedRune()
+	closed := false
+	ok := newKeyButton("OK", true, func() {
+		if closed {
+			return
+		}
+		closed = true
 		pop.Hide()
+		canvas.SetOnTypedKey(screenKeys)
+		canvas.SetOnTypedRune(screenRunes)
 		if then != nil {
 			then()
 		}
 	})
 	ok.Importance = widget.HighImportance
+	canvas.SetOnTypedKey(func(k *fyne.KeyEvent) { ok.TypedKey(k) })
+	canvas.SetOnTypedRune(func(rune) {})
 	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), label, ok)), s.win.Canvas())
 	pop.Resize(fyne.NewSize(720, pop.MinSize().Height))
@@ -100,10 +113,8 @@ func (s *Shell) showSignIn() {
 		s.desk = nil
 		go desk.SignOut(context.Background())
 	}
-	s.signInID = widget.NewEntry()
-	s.signInID.SetPlaceHolder("職員ID")
-	s.signInPassword = widget.NewPasswordEntry()
-	s.signInPassword.SetPlaceHolder("パスワード")
+	s.signInID = newKeyEntry("職員ID")
+	s.signInPassword = newKeyPasswordEntry("パスワード")
 	s.signInError = widget.NewLabel("")
 	s.signInError.Importance = widget.DangerImportance
 	s.signInError.Wrapping = fyne.TextWrapWord

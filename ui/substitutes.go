@@ -20,12 +20,15 @@ type SubstitutePanel struct {
 	app      *forms.Application
 	onChange func()
 	box      *fyne.Container
+	// onResize (may be nil) is called when the panel's height may have
+	// changed without a choice (an error shown).
+	onResize func()
 
 	// Exposed to tests in this package.
 	namePreview, addressPreview *widget.Label
 	errorLabel                  *widget.Label
 	choiceButtons               map[string]*widget.Button // "name:2:高" → button
-	otherEntries                map[string]*widget.Entry  // "name:2" → typed substitute
+	otherEntries                map[string]*keyEntry      // "name:2" → typed substitute
 }
 
 // NewSubstitutePanel shows the substitutes of a. Choices are written into
@@ -82,7 +85,7 @@ func problemsOf(text string) []forms.CharProblem {
 
 func (p *SubstitutePanel) rebuild() {
 	p.choiceButtons = map[string]*widget.Button{}
-	p.otherEntries = map[string]*widget.Entry{}
+	p.otherEntries = map[string]*keyEntry{}
 	p.errorLabel.SetText("")
 	var rows []fyne.CanvasObject
 	any := false
@@ -126,6 +129,10 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 			*part.choices = map[int]string{}
 		}
 		(*part.choices)[prob.Index] = sub
+		// The rebuild replaces every button and entry: a focus left on
+		// one of them (the その他 field) would keep taking Enter and
+		// bring its old error back.
+		unfocusFrom(p.box)
 		p.rebuild()
 		if p.onChange != nil {
 			p.onChange()
@@ -143,8 +150,7 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 	}
 	// Where no candidate fits, the clerk types one: a character, or かな as
 	// a last resort, which romaji turns into without an IME.
-	other := widget.NewEntry()
-	other.SetPlaceHolder("その他（かなはローマ字で）")
+	other := newKeyEntry("その他（かなはローマ字で）")
 	if len(candidates) == 0 {
 		other.SetPlaceHolder("候補なし：代替文字を入力（かなはローマ字で）")
 	}
@@ -194,6 +200,9 @@ func isASCIILetters(s string) bool {
 // setError shows why a typed substitute was refused.
 func (p *SubstitutePanel) setError(msg string) {
 	p.errorLabel.SetText(msg)
+	if p.onResize != nil {
+		p.onResize()
+	}
 }
 
 // codePoints writes a character's code points as U+XXXX, joined by "+".
