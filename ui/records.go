@@ -119,6 +119,7 @@ func (s *recordsSelect) TypedKey(k *fyne.KeyEvent) {
 type recordsTable struct {
 	widget.Table
 	onEscape func()
+	cols     columnFit // see records_fit.go
 }
 
 // TypedKey opens the focused row on Enter, leaves on Esc, and moves
@@ -286,6 +287,7 @@ func (r *recordsScreen) newTable(home func()) *recordsTable {
 		value := widget.NewLabel(c.sample).MinSize().Width
 		title := widget.NewLabelWithStyle(c.title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}).MinSize().Width
 		t.SetColumnWidth(i, max(value, title)+theme.Padding())
+		t.cols.add(max(value, title)+theme.Padding(), title+theme.Padding())
 	}
 	return t
 }
