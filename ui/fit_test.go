@@ -71,7 +71,7 @@ func TestFitColumns(t *testing.T) {
 		want           []float32
 	}{
 		{"fits", []float32{100, 200}, []float32{50, 50}, 400, []float32{100, 200}},
-		{"shrinks in proportion", []float32{100, 200}, []float32{50, 50}, 250, []float32{75, 175}},
+		{"shrinks in proportion", []float32{100, 200}, []float32{50, 50}, 250, []float32{87.5, 162.5}},
 		{"never below the titles", []float32{100, 200}, []float32{50, 50}, 60, []float32{50, 50}},
 	}
 	for _, tt := range tests {
