@@ -30,6 +30,7 @@ type Shell struct {
 	signInError              *widget.Label
 	current                  string // name of the screen on show
 	wizard                   *Wizard
+	home                     *homeStatus // the home screen's date, reader and counts
 	// noBackground stops the screens from starting work on their own
 	// (watching the reader, searching as the clerk types): widget tests,
 	// which have no UI goroutine of their own, trigger it from the test
@@ -190,8 +191,9 @@ func (s *Shell) showHome() {
 	header := widget.NewLabel(acct.DisplayName + "（" + acct.ID + "・" + acct.Role.Label() + "）でサインイン中")
 	signOut := widget.NewButton("サインアウト", s.showSignIn)
 	hint := widget.NewLabel("数字キーでも選べます。")
+	s.home = s.newHomeStatus()
 	s.show("home", container.NewBorder(
-		container.NewHBox(header, signOut), hint, nil, nil,
+		container.NewVBox(container.NewHBox(header, signOut), s.home.box), hint, nil, nil,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(300, 72), buttons...)),
 	))
 	// The shortcut acts on the typed rune, which comes after the key event:
