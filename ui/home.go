@@ -91,3 +91,17 @@ func tallyLine(tallies []app.DayTally) string {
 	}
 	return line + fmt.Sprintf("）　うち あなたの完了 %d件", mine)
 }
+
+// homeButtonSize is the size of one home-screen button.
+var homeButtonSize = fyne.NewSize(300, 60)
+
+// homeGrid lays the home screen's buttons out in two columns, so that
+// nine of them and the status lines fit a window 680 pixels high (one
+// column of nine does not).
+func homeGrid(buttons []fyne.CanvasObject) fyne.CanvasObject {
+	cells := make([]fyne.CanvasObject, len(buttons))
+	for i, b := range buttons {
+		cells[i] = container.NewGridWrap(homeButtonSize, b)
+	}
+	return container.NewGridWithColumns(2, cells...)
+}

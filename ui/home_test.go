@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"madoguchi/app"
 	"madoguchi/forms"
@@ -63,5 +67,25 @@ func TestHomeShowsDateReaderAndCounts(t *testing.T) {
 	s.runner.Wait()
 	if got := s.home.reader.Text; got != app.ReaderCard.Label() {
 		t.Fatalf("reader %q with a card in it", got)
+	}
+}
+
+// TestHomeFitsTheWindow: the home screen with nine buttons (two more
+// areas are coming) and its status lines fits the default window.
+func TestHomeFitsTheWindow(t *testing.T) {
+	s, w := testShell(t)
+	counterTheme(t)
+	signInAs(t, s, "super01")
+	s.runner.Wait()
+	if min := w.Content().MinSize(); min.Width > WindowSize.Width || min.Height > WindowSize.Height {
+		t.Fatalf("home needs %v, the window is %v", min, WindowSize)
+	}
+	var nine []fyne.CanvasObject
+	for i := range 9 {
+		nine = append(nine, widget.NewButton(fmt.Sprintf("%d  交付記録", i+1), nil))
+	}
+	grid := homeGrid(nine).MinSize()
+	if status := s.home.box.MinSize(); grid.Height+status.Height+120 > WindowSize.Height {
+		t.Fatalf("nine buttons (%v) and the status (%v) do not fit %v", grid, status, WindowSize)
 	}
 }

@@ -194,7 +194,7 @@ func (s *Shell) showHome() {
 	s.home = s.newHomeStatus()
 	s.show("home", container.NewBorder(
 		container.NewVBox(container.NewHBox(header, signOut), s.home.box), hint, nil, nil,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(300, 72), buttons...)),
+		container.NewCenter(homeGrid(buttons)),
 	))
 	// The shortcut acts on the typed rune, which comes after the key event:
 	// acting on the key would let the digit land in the next screen's entry.
