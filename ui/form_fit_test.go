@@ -36,9 +36,9 @@ func counterTheme(t *testing.T) {
 }
 
 // TestFormStepFitsAndScrolls: at 1024×768 and in the default window the
-// 申請書 step is no wider than the window, and scrolled to the bottom it
-// shows the address to be recorded in full, also after the panel grew (an
-// error line, a long address).
+// 申請書 step is no larger than the window, its scroll reaches the end of
+// what it holds, and the address to be recorded is in view in full, also
+// after the panel grew (an error line, a long address).
 func TestFormStepFitsAndScrolls(t *testing.T) {
 	for _, size := range []fyne.Size{fyne.NewSize(1024, 768-40), WindowSize} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
@@ -75,12 +75,17 @@ func TestFormStepFitsAndScrolls(t *testing.T) {
 			if got, min := scroll.Content.Size().Height, scroll.Content.MinSize().Height; got < min {
 				t.Fatalf("scroll content %v high, needs %v: its end cannot be scrolled to", got, min)
 			}
-			scroll.ScrollToBottom()
+			// 証明書に記録される内容 is below the scroll, in view without
+			// scrolling, and inside the step's area.
 			d := fyne.CurrentApp().Driver()
 			preview := wz.subst.addressPreview
 			pos, spos := d.AbsolutePositionForObject(preview), d.AbsolutePositionForObject(scroll)
-			if bottom, visible := pos.Y+preview.MinSize().Height, spos.Y+scroll.Size().Height; bottom > visible+1 || pos.Y < spos.Y {
-				t.Fatalf("address preview spans %v–%v, the scroll shows %v–%v", pos.Y, bottom, spos.Y, visible)
+			body := d.AbsolutePositionForObject(wz.body).Y + wz.body.Size().Height
+			if bottom := pos.Y + preview.MinSize().Height; pos.Y < spos.Y+scroll.Size().Height-1 || bottom > body+1 {
+				t.Fatalf("address preview spans %v–%v; the scroll ends at %v, the step at %v", pos.Y, bottom, spos.Y+scroll.Size().Height, body)
+			}
+			if scroll.Size().Height < 150 {
+				t.Fatalf("the form's scroll is only %v high", scroll.Size().Height)
 			}
 			if !strings.Contains(preview.Text, "ガーデンテラス") {
 				t.Fatalf("preview %q lacks the new address", preview.Text)
@@ -148,5 +153,22 @@ func TestFormEnterAfterAClick(t *testing.T) {
 	s.runner.Wait()
 	if wz.Step() != stepIdentity {
 		t.Fatalf("step %q after Enter: %s (error %q)", wz.Step(), wz.Message(), wz.subst.errorLabel.Text)
+	}
+}
+
+func TestBreakLines(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"住所：東京都", 10, "住所：東京都"},
+		{"住所：東京都千代田区", 5, "住所：東京\n\u3000都千代田\n\u3000区"},
+		{"一二三\n使用位置：0", 3, "一二三\n使用位\n\u3000置：\n\u30000"},
+	}
+	for _, tt := range tests {
+		if got := breakLines(tt.in, tt.n); got != tt.want {
+			t.Errorf("breakLines(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
 	}
 }

@@ -69,13 +69,18 @@ func (w *Wizard) showForm() {
 
 	var panel *SubstitutePanel
 	panelBox := container.NewStack()
+	// 証明書に記録される内容 stays below the scroll, always in view: at
+	// the end of the scroll, the address line could fall outside what
+	// the scroll measured and never be reached.
+	previewBox := container.NewStack()
 	// The panel grows and shrinks as the clerk chooses (an error line, a
 	// wrapped preview): the scroll must measure it again, or its last
 	// lines (the address to be recorded) fall outside what it can scroll.
 	var content *container.Scroll
+	var step *fyne.Container // the scroll with the preview below it
 	refit := func() {
-		if content != nil {
-			content.Refresh()
+		if step != nil {
+			step.Refresh() // lays out again, the scroll measuring anew
 		}
 	}
 	rebuildPanel := func() {
@@ -91,8 +96,10 @@ func (w *Wizard) showForm() {
 		})
 		panel.onResize = refit
 		w.subst = panel
-		panelBox.Objects = []fyne.CanvasObject{panel.Object()}
+		panelBox.Objects = []fyne.CanvasObject{panel.Choices()}
 		panelBox.Refresh()
+		previewBox.Objects = []fyne.CanvasObject{panel.Preview()}
+		previewBox.Refresh()
 		refit()
 	}
 	// Reading the entries back into the form: names and address changes
@@ -137,8 +144,9 @@ func (w *Wizard) showForm() {
 		widget.NewFormItem("住所", address),
 		widget.NewFormItem("申請日", widget.NewLabel(f.AppliedOn.Wareki())),
 	)
+	// Not wrapped (it fits 1024 pixels): a wrapped label inside the scroll
+	// is measured too late, and the scroll stops short of its end.
 	note := widget.NewLabel("住民票から記入しました。申請書と照らし合わせ、違う箇所があれば直してください。")
-	note.Wrapping = fyne.TextWrapWord
 	printForm := widget.NewButton("申請書を印刷", func() {
 		if read() == nil {
 			w.printApplication()
@@ -180,7 +188,8 @@ func (w *Wizard) showForm() {
 			w.showSearch()
 		}
 	}
-	w.setStep(stepForm, content, "申請受付", submit, back)
+	step = container.NewBorder(nil, previewBox, nil, nil, content)
+	w.setStep(stepForm, step, "申請受付", submit, back)
 	if w.sess != nil {
 		w.back.Disable()
 	}
