@@ -175,3 +175,20 @@ func TestRevocationReasonKeys(t *testing.T) {
 		t.Fatal("a reason chosen keeps the focus")
 	}
 }
+
+// TestEscapeCancelsTheResidentPIN: Esc in the resident's PIN screen
+// cancels it, as its 取消 button does, and clears what was typed.
+func TestEscapeCancelsTheResidentPIN(t *testing.T) {
+	a := test.NewApp()
+	defer a.Quit()
+	w := test.NewWindow(nil)
+	defer w.Close()
+	cancelled := false
+	p := ShowResidentPIN(w.Canvas(), samePolicy, func([]byte) { t.Fatal("a PIN was accepted") }, func() { cancelled = true })
+	test.Type(p.first, "4829")
+	w.Canvas().Focus(p.first)
+	press(w.Canvas(), "Escape")
+	if !cancelled || p.popup.Visible() || p.first.Text != "" {
+		t.Fatalf("cancelled %v, visible %v, left %q", cancelled, p.popup.Visible(), p.first.Text)
+	}
+}
