@@ -192,3 +192,22 @@ func TestEscapeCancelsTheResidentPIN(t *testing.T) {
 		t.Fatalf("cancelled %v, visible %v, left %q", cancelled, p.popup.Visible(), p.first.Text)
 	}
 }
+
+// TestEscapeFromTheRecordsFilters: the records screen's filters are
+// keyEntry too, and Esc in any of them goes home.
+func TestEscapeFromTheRecordsFilters(t *testing.T) {
+	s, w := testShell(t)
+	signInAs(t, s, "super01")
+	s.showRecords()
+	s.runner.Wait()
+	for i := range 4 {
+		s.showRecords()
+		s.runner.Wait()
+		r := w.Content().(*recordsScreen)
+		w.Canvas().Focus([]*recordsEntry{r.from, r.to, r.clerk, r.resident}[i])
+		press(w.Canvas(), "Escape")
+		if s.Screen() != "home" {
+			t.Fatalf("screen %q after Esc in a filter", s.Screen())
+		}
+	}
+}
