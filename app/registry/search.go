@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -171,6 +172,10 @@ func (c compiled) sql() (string, []any) {
 	}
 	switch {
 	case len(c.kanaAlts) > 0:
+		// The range around every spelling lets the index seek rather
+		// than scan; the OR then picks the spellings out of it.
+		lo, hi := slices.Min(c.kanaAlts), slices.Max(c.kanaAlts)
+		where, args = append(where, "kana_key >= ? AND kana_key < ?"), append(args, lo, upper(hi))
 		w, a := prefixAny("kana_key", c.kanaAlts)
 		where, args = append(where, w), append(args, a...)
 		if len(c.givenAlts) > 0 {
