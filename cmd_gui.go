@@ -31,6 +31,12 @@ func runGUI(args []string) error {
 		return err
 	}
 	setLocale()
+	// Without a display the graphics library would die with a panic in
+	// English; say it in Japanese before anything is opened.
+	if err := ui.CheckDisplayHere(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, err.(*ui.DisplayError).UserMessage())
+		return err
+	}
 
 	cfg, err := config.Resolve(*configPath)
 	if err != nil {
@@ -56,20 +62,28 @@ func runGUI(args []string) error {
 	}
 	defer counter.Close()
 
-	a := fyneapp.NewWithID(appID)
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	a.Settings().SetTheme(ui.NewTheme(font.Path, font.Data))
-	w := a.NewWindow(ui.WindowTitle)
-	shell := ui.NewShell(w, counter)
-	a.Lifecycle().SetOnStarted(func() {
-		fyne.Do(shell.FocusFirst)
-		// Start-up (font, registry, CA) leaves garbage behind; hand the
-		// freed pages back so that the counter idles small.
-		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
+	// A display that is set but cannot be opened makes the graphics
+	// library panic: RunWindow turns that into a message.
+	err = ui.RunWindow(func() {
+		a := fyneapp.NewWithID(appID)
+		a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+		a.Settings().SetTheme(ui.NewTheme(font.Path, font.Data))
+		w := a.NewWindow(ui.WindowTitle)
+		shell := ui.NewShell(w, counter)
+		a.Lifecycle().SetOnStarted(func() {
+			fyne.Do(shell.FocusFirst)
+			// Start-up (font, registry, CA) leaves garbage behind; hand the
+			// freed pages back so that the counter idles small.
+			time.AfterFunc(2*time.Second, debug.FreeOSMemory)
+		})
+		ui.SizeWindow(a, w)
+		w.ShowAndRun()
 	})
-	w.Resize(ui.WindowSize)
-	w.ShowAndRun()
-	return nil
+	var de *ui.DisplayError
+	if errors.As(err, &de) {
+		fmt.Fprintln(os.Stderr, de.UserMessage())
+	}
+	return err
 }
 
 // setLocale gives Fyne a Japanese UTF-8 locale when the environment has

@@ -49,7 +49,9 @@ export MADOGUCHI_PCSCD=1
 echo "== starting Xvfb"
 dfile="$MADOGUCHI_ARTIFACTS/xvfb.display"
 rm -f "$dfile"
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$dfile" >"$MADOGUCHI_ARTIFACTS/xvfb.log" 2>&1 &
+# 1024×768: the smallest screen the counter supports; the screenshots in
+# artifacts/screens are taken at that size.
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$dfile" >"$MADOGUCHI_ARTIFACTS/xvfb.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$dfile" ] && break; sleep 0.1; done
 [ -s "$dfile" ] || { echo "Xvfb did not start; see $MADOGUCHI_ARTIFACTS/xvfb.log"; exit 1; }

@@ -12,11 +12,12 @@ import (
 
 // documentPicker records the identity documents the clerk has seen: one
 // check box per document type (digit keys toggle the first nine) and an
-// optional document number, of which only the last digits are kept.
+// optional document number, of which only the last digits are kept. Every
+// document has a key: 1 to 9, then A, B, … (choiceKey).
 type documentPicker struct {
 	kinds  []identity.Kind
 	checks []*widget.Check
-	number *widget.Entry
+	number *keyEntry
 	box    fyne.CanvasObject
 }
 
@@ -26,10 +27,11 @@ func newDocumentPicker() *documentPicker {
 	plain := container.NewVBox(boldLabel("写真のない書類（2点必要）"))
 	for i, k := range p.kinds {
 		label := k.Label
-		if i < 9 {
-			label = fmt.Sprintf("%d  %s", i+1, k.Label)
+		if key := choiceKey(i); key != "" {
+			label = fmt.Sprintf("%s  %s", key, k.Label)
 		}
 		c := widget.NewCheck(label, nil)
+		c.OnChanged = func(bool) { unfocusFrom(c) }
 		p.checks = append(p.checks, c)
 		if k.Photo {
 			photo.Add(c)
@@ -37,22 +39,21 @@ func newDocumentPicker() *documentPicker {
 			plain.Add(c)
 		}
 	}
-	p.number = widget.NewEntry()
-	p.number.SetPlaceHolder("書類の番号（任意。下4桁だけを記録します。マイナンバーカードは記録しません）")
+	p.number = newKeyEntry("書類の番号（任意。下4桁だけを記録します。マイナンバーカードは記録しません）")
 	p.box = container.NewVBox(boldLabel("確認した本人確認書類"), container.NewGridWithColumns(2, photo, plain), p.number)
 	return p
 }
 
 func (p *documentPicker) object() fyne.CanvasObject { return p.box }
 
-// typedKey toggles a document type with its digit key.
-func (p *documentPicker) typedKey(k *fyne.KeyEvent) {
-	if len(k.Name) != 1 || k.Name[0] < '1' || k.Name[0] > '9' {
-		return
-	}
-	if i := int(k.Name[0] - '1'); i < len(p.checks) {
+// typedKey toggles a document type with its key (1–9, then A, B, …) and
+// reports whether k was one.
+func (p *documentPicker) typedKey(k *fyne.KeyEvent) bool {
+	if i := choiceIndex(k.Name); i >= 0 && i < len(p.checks) {
 		p.checks[i].SetChecked(!p.checks[i].Checked)
+		return true
 	}
+	return false
 }
 
 // documents returns the checked documents, numbers masked.

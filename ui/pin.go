@@ -20,7 +20,7 @@ type PINPolicy func(pin, confirm []byte) error
 // is read; the PIN is handed over as a byte slice that the receiver wipes.
 type ResidentPIN struct {
 	popup           *widget.PopUp
-	first, second   *widget.Entry
+	first, second   *keyEntry // Esc cancels
 	feedback        *widget.Label
 	policy          PINPolicy
 	onDone          func(pin []byte)
@@ -33,10 +33,9 @@ type ResidentPIN struct {
 // if the clerk or resident cancels.
 func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), onCancel func()) *ResidentPIN {
 	p := &ResidentPIN{policy: policy, onDone: onDone, onCancel: onCancel}
-	p.first = widget.NewPasswordEntry()
-	p.first.SetPlaceHolder("新しい暗証番号")
-	p.second = widget.NewPasswordEntry()
-	p.second.SetPlaceHolder("もう一度入力")
+	p.first = newKeyPasswordEntry("新しい暗証番号")
+	p.second = newKeyPasswordEntry("もう一度入力")
+	p.first.onEscape, p.second.onEscape = p.Cancel, p.Cancel
 	p.feedback = widget.NewLabel("")
 	p.feedback.Importance = widget.DangerImportance
 	p.feedback.Wrapping = fyne.TextWrapWord

@@ -68,27 +68,18 @@ func (e *recordsInputError) Error() string { return "ui: records filter: " + e.m
 func (e *recordsInputError) UserMessage() string { return e.msg }
 
 // recordsEntry is a filter entry: Enter searches (OnSubmitted), Esc goes
-// back to the home screen.
+// back to the home screen (keyEntry).
 type recordsEntry struct {
-	widget.Entry
-	onEscape func()
+	keyEntry
 }
 
 func newRecordsEntry(placeholder string, onSubmit, onEscape func()) *recordsEntry {
-	e := &recordsEntry{onEscape: onEscape}
+	e := &recordsEntry{}
 	e.ExtendBaseWidget(e)
 	e.SetPlaceHolder(placeholder)
+	e.onEscape = onEscape
 	e.OnSubmitted = func(string) { onSubmit() }
 	return e
-}
-
-// TypedKey leaves the screen on Esc and types otherwise.
-func (e *recordsEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape {
-		e.onEscape()
-		return
-	}
-	e.Entry.TypedKey(k)
 }
 
 // recordsSelect is the result filter: Enter searches, Esc goes back to
@@ -116,6 +107,7 @@ func (s *recordsSelect) TypedKey(k *fyne.KeyEvent) {
 type recordsTable struct {
 	widget.Table
 	onEscape func()
+	cols     columnFit // see records_fit.go
 }
 
 // TypedKey opens the focused row on Enter, leaves on Esc, and moves
@@ -289,6 +281,7 @@ func (r *recordsScreen) newTable(home func()) *recordsTable {
 		value := widget.NewLabel(c.sample).MinSize().Width
 		title := widget.NewLabelWithStyle(c.title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}).MinSize().Width
 		t.SetColumnWidth(i, max(value, title)+theme.Padding())
+		t.cols.add(max(value, title)+theme.Padding(), title+theme.Padding())
 	}
 	return t
 }

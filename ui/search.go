@@ -15,30 +15,13 @@ import (
 	"madoguchi/forms"
 )
 
-// searchEntry is an entry whose Up and Down keys move the highlighted
-// search result, so the clerk never leaves the keyboard's home row.
-type searchEntry struct {
-	widget.Entry
-	onMove func(delta int)
-}
-
-func newSearchEntry(placeholder string, onMove func(int)) *searchEntry {
-	e := &searchEntry{onMove: onMove}
-	e.ExtendBaseWidget(e)
-	e.SetPlaceHolder(placeholder)
+// newSearchEntry is a search field: Up and Down move the highlighted
+// search result, so the clerk never leaves the keyboard's home row; Esc
+// goes back like everywhere else (keyEntry).
+func newSearchEntry(placeholder string, onMove func(int)) *keyEntry {
+	e := newKeyEntry(placeholder)
+	e.onMove = onMove
 	return e
-}
-
-// TypedKey moves the highlight on Up and Down and types otherwise.
-func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyDown:
-		e.onMove(1)
-	case fyne.KeyUp:
-		e.onMove(-1)
-	default:
-		e.Entry.TypedKey(k)
-	}
 }
 
 // SearchFunc runs a registry search.
@@ -53,7 +36,7 @@ type SearchScreen struct {
 	search   SearchFunc
 	onSelect func(registry.Resident)
 
-	code, kana, birth *searchEntry
+	code, kana, birth *keyEntry
 	results           *widget.List
 	info              *widget.Label
 	found             []registry.Resident
@@ -73,7 +56,7 @@ func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.R
 	s.code = newSearchEntry("住民コード（数字）", s.move)
 	s.kana = newSearchEntry("ふりがな（ローマ字可：takahashi）", s.move)
 	s.birth = newSearchEntry("生年月日（S37.6.17、19620617）", s.move)
-	for _, e := range []*searchEntry{s.code, s.kana, s.birth} {
+	for _, e := range []*keyEntry{s.code, s.kana, s.birth} {
 		e.OnSubmitted = func(string) { s.Submit() }
 		if live {
 			e.OnChanged = func(string) { s.searchSoon() }
@@ -162,6 +145,9 @@ func (s *SearchScreen) Submit() {
 		return
 	}
 	if key == s.lastQuery && s.highlight >= 0 && s.highlight < len(s.found) {
+		// Unselect first: back from the form, the row is still selected
+		// and selecting it again would do nothing.
+		s.results.UnselectAll()
 		s.results.Select(s.highlight)
 		return
 	}

@@ -26,10 +26,11 @@ type Shell struct {
 	runner  *Runner
 
 	// Exposed to tests in this package.
-	signInID, signInPassword *widget.Entry
+	signInID, signInPassword *keyEntry
 	signInError              *widget.Label
 	current                  string // name of the screen on show
 	wizard                   *Wizard
+	home                     *homeStatus // the home screen's date, reader and counts
 	// noBackground stops the screens from starting work on their own
 	// (watching the reader, searching as the clerk types): widget tests,
 	// which have no UI goroutine of their own, trigger it from the test
@@ -80,13 +81,26 @@ func (s *Shell) showMessage(title, msg string, then func()) {
 	label := widget.NewLabel(msg)
 	label.Wrapping = fyne.TextWrapWord
 	var pop *widget.PopUp
-	ok := widget.NewButton("OK", func() {
+	// While the pop-up is up, Enter and Esc close it whatever has the
+	// focus; the screen's own keys come back with it closed.
+	canvas := s.win.Canvas()
+	screenKeys, screenRunes := canvas.OnTypedKey(), canvas.OnTypedRune()
+	closed := false
+	ok := newKeyButton("OK", true, func() {
+		if closed {
+			return
+		}
+		closed = true
 		pop.Hide()
+		canvas.SetOnTypedKey(screenKeys)
+		canvas.SetOnTypedRune(screenRunes)
 		if then != nil {
 			then()
 		}
 	})
 	ok.Importance = widget.HighImportance
+	canvas.SetOnTypedKey(func(k *fyne.KeyEvent) { ok.TypedKey(k) })
+	canvas.SetOnTypedRune(func(rune) {})
 	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), label, ok)), s.win.Canvas())
 	pop.Resize(fyne.NewSize(720, pop.MinSize().Height))
@@ -100,10 +114,8 @@ func (s *Shell) showSignIn() {
 		s.desk = nil
 		go desk.SignOut(context.Background())
 	}
-	s.signInID = widget.NewEntry()
-	s.signInID.SetPlaceHolder("職員ID")
-	s.signInPassword = widget.NewPasswordEntry()
-	s.signInPassword.SetPlaceHolder("パスワード")
+	s.signInID = newKeyEntry("職員ID")
+	s.signInPassword = newKeyPasswordEntry("パスワード")
 	s.signInError = widget.NewLabel("")
 	s.signInError.Importance = widget.DangerImportance
 	s.signInError.Wrapping = fyne.TextWrapWord
@@ -184,9 +196,10 @@ func (s *Shell) showHome() {
 	header := widget.NewLabel(acct.DisplayName + "（" + acct.ID + "・" + acct.Role.Label() + "）でサインイン中")
 	signOut := widget.NewButton("サインアウト", s.showSignIn)
 	hint := widget.NewLabel("数字キーでも選べます。")
+	s.home = s.newHomeStatus()
 	s.show("home", container.NewBorder(
-		container.NewHBox(header, signOut), hint, nil, nil,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(300, 72), buttons...)),
+		container.NewVBox(container.NewHBox(header, signOut), s.home.box), hint, nil, nil,
+		container.NewCenter(homeGrid(buttons)),
 	))
 	// The shortcut acts on the typed rune, which comes after the key event:
 	// acting on the key would let the digit land in the next screen's entry.

@@ -17,7 +17,7 @@ type StepIndicator struct {
 
 // NewStepIndicator shows names with the first one current.
 func NewStepIndicator(names ...string) *StepIndicator {
-	s := &StepIndicator{names: names, box: container.NewGridWithColumns(len(names))}
+	s := &StepIndicator{names: names, box: container.New(stepBarLayout{})}
 	s.Set(0)
 	return s
 }
@@ -45,7 +45,6 @@ func (s *StepIndicator) Set(i int) {
 		default:
 			l.Importance = widget.LowImportance
 		}
-		l.Truncation = fyne.TextTruncateEllipsis
 		s.box.Add(l)
 	}
 	s.box.Refresh()
@@ -57,4 +56,36 @@ func (s *StepIndicator) Label(i int) string {
 		return ""
 	}
 	return s.box.Objects[i].(*widget.Label).Text
+}
+
+// stepBarLayout gives every step its whole name and shares the room left
+// equally, so that no name is cut where the window is wide enough for all
+// of them (1024 pixels), as equal columns cut the longest.
+type stepBarLayout struct{}
+
+// MinSize is the steps' names side by side.
+func (stepBarLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var size fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		size.Width += m.Width
+		size.Height = max(size.Height, m.Height)
+	}
+	return size
+}
+
+// Layout places the steps left to right, each its name's width plus an
+// equal share of the rest.
+func (l stepBarLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	if len(objects) == 0 {
+		return
+	}
+	extra := max(0, (size.Width-l.MinSize(objects).Width)/float32(len(objects)))
+	x := float32(0)
+	for _, o := range objects {
+		w := o.MinSize().Width + extra
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w
+	}
 }

@@ -19,13 +19,19 @@ import (
 type SubstitutePanel struct {
 	app      *forms.Application
 	onChange func()
-	box      *fyne.Container
+	box      *fyne.Container // the header, the uncarriable characters, errors
+	// previewBox is 証明書に記録される内容: what the certificate will
+	// carry, kept apart so that a screen can keep it always in view.
+	previewBox *fyne.Container
+	// onResize (may be nil) is called when the panel's height may have
+	// changed without a choice (an error shown).
+	onResize func()
 
 	// Exposed to tests in this package.
 	namePreview, addressPreview *widget.Label
 	errorLabel                  *widget.Label
 	choiceButtons               map[string]*widget.Button // "name:2:高" → button
-	otherEntries                map[string]*widget.Entry  // "name:2" → typed substitute
+	otherEntries                map[string]*keyEntry      // "name:2" → typed substitute
 }
 
 // NewSubstitutePanel shows the substitutes of a. Choices are written into
@@ -33,17 +39,27 @@ type SubstitutePanel struct {
 func NewSubstitutePanel(a *forms.Application, onChange func()) *SubstitutePanel {
 	p := &SubstitutePanel{app: a, onChange: onChange, box: container.NewVBox()}
 	p.namePreview = widget.NewLabel("")
+	// Broken into lines by breakLines rather than wrapped: a wrapped label
+	// learns its height only after it is laid out, too late for the
+	// layout around it, and its last line falls outside the screen.
 	p.addressPreview = widget.NewLabel("")
-	p.addressPreview.Wrapping = fyne.TextWrapWord
 	p.errorLabel = widget.NewLabel("")
 	p.errorLabel.Importance = widget.DangerImportance
 	p.errorLabel.Wrapping = fyne.TextWrapWord
+	p.previewBox = container.NewVBox(widget.NewSeparator(), widget.NewLabel("証明書に記録される内容"), p.namePreview, p.addressPreview)
 	p.rebuild()
 	return p
 }
 
-// Object is the panel's canvas object.
-func (p *SubstitutePanel) Object() fyne.CanvasObject { return p.box }
+// Object is the panel's canvas object: Choices above Preview.
+func (p *SubstitutePanel) Object() fyne.CanvasObject { return container.NewVBox(p.box, p.previewBox) }
+
+// Choices is the panel without its preview: the characters to settle.
+func (p *SubstitutePanel) Choices() fyne.CanvasObject { return p.box }
+
+// Preview is 証明書に記録される内容, the name and address the certificate
+// will carry, with the substitutes' positions.
+func (p *SubstitutePanel) Preview() fyne.CanvasObject { return p.previewBox }
 
 // Pending reports whether a character still lacks a substitute.
 func (p *SubstitutePanel) Pending() bool {
@@ -82,7 +98,7 @@ func problemsOf(text string) []forms.CharProblem {
 
 func (p *SubstitutePanel) rebuild() {
 	p.choiceButtons = map[string]*widget.Button{}
-	p.otherEntries = map[string]*widget.Entry{}
+	p.otherEntries = map[string]*keyEntry{}
 	p.errorLabel.SetText("")
 	var rows []fyne.CanvasObject
 	any := false
@@ -95,7 +111,7 @@ func (p *SubstitutePanel) rebuild() {
 		if err != nil && out == "" {
 			part.preview.SetText(part.label + "：" + userMessage(err, "代替文字を選び直してください。"))
 		} else {
-			part.preview.SetText(fmt.Sprintf("%s：%s\n使用位置：%s", part.label, out, positions))
+			part.preview.SetText(breakLines(fmt.Sprintf("%s：%s\n使用位置：%s", part.label, out, positions), previewLineRunes))
 		}
 	}
 	header := "代替文字：無（すべての文字を証明書に記録できます）"
@@ -105,9 +121,9 @@ func (p *SubstitutePanel) rebuild() {
 	objects := []fyne.CanvasObject{widget.NewLabelWithStyle(header, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}
 	objects = append(objects, rows...)
 	objects = append(objects, p.errorLabel)
-	objects = append(objects, widget.NewSeparator(), widget.NewLabel("証明書に記録される内容"), p.namePreview, p.addressPreview)
 	p.box.Objects = objects
 	p.box.Refresh()
+	p.previewBox.Refresh()
 }
 
 // problemRow is one uncarriable character: the character, why, and a
@@ -126,6 +142,10 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 			*part.choices = map[int]string{}
 		}
 		(*part.choices)[prob.Index] = sub
+		// The rebuild replaces every button and entry: a focus left on
+		// one of them (the その他 field) would keep taking Enter and
+		// bring its old error back.
+		unfocusFrom(p.box)
 		p.rebuild()
 		if p.onChange != nil {
 			p.onChange()
@@ -143,8 +163,7 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 	}
 	// Where no candidate fits, the clerk types one: a character, or かな as
 	// a last resort, which romaji turns into without an IME.
-	other := widget.NewEntry()
-	other.SetPlaceHolder("その他（かなはローマ字で）")
+	other := newKeyEntry("その他（かなはローマ字で）")
 	if len(candidates) == 0 {
 		other.SetPlaceHolder("候補なし：代替文字を入力（かなはローマ字で）")
 	}
@@ -194,6 +213,9 @@ func isASCIILetters(s string) bool {
 // setError shows why a typed substitute was refused.
 func (p *SubstitutePanel) setError(msg string) {
 	p.errorLabel.SetText(msg)
+	if p.onResize != nil {
+		p.onResize()
+	}
 }
 
 // codePoints writes a character's code points as U+XXXX, joined by "+".
@@ -203,4 +225,24 @@ func codePoints(ch string) string {
 		parts = append(parts, fmt.Sprintf("U+%04X", r))
 	}
 	return strings.Join(parts, "+")
+}
+
+// previewLineRunes is the longest line of the preview: 40 full-width
+// characters fit a 1024-pixel window at the counter's text size.
+const previewLineRunes = 40
+
+// breakLines breaks every line of s longer than n characters into lines
+// of n, indenting the continuations by one full-width space.
+func breakLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	var out []string
+	for _, line := range lines {
+		r := []rune(line)
+		for len(r) > n {
+			out = append(out, string(r[:n]))
+			r = append([]rune("\u3000"), r[n:]...)
+		}
+		out = append(out, string(r))
+	}
+	return strings.Join(out, "\n")
 }

@@ -55,6 +55,3 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
-
-// WindowSize is the main window's initial size.
-var WindowSize = fyne.NewSize(1100, 760)

@@ -104,9 +104,10 @@ type Wizard struct {
 	docs      *documentPicker
 	pinScreen *ResidentPIN
 	cardState *widget.Label
-	onCard    func() // what a usable card inserted now leads to
-	onEnter   func() // the primary action of the step on show
-	onEscape  func() // going back, where it is safe
+	onCard    func()                      // what a usable card inserted now leads to
+	onEnter   func()                      // the primary action of the step on show
+	onEscape  func()                      // going back, where it is safe
+	onKey     func(k *fyne.KeyEvent) bool // the step's choice keys, if any
 	stepName  string
 }
 
@@ -162,7 +163,10 @@ func (w *Wizard) typedKey(k *fyne.KeyEvent) {
 			map[fyne.KeyName]func(){fyne.KeyF2: w.demoInsertBlank, fyne.KeyF3: w.demoInsertSaved, fyne.KeyF4: w.demoRemove}[k.Name]()
 		}
 	default:
-		if w.docs != nil && w.stepName == stepIdentity {
+		switch {
+		case w.onKey != nil:
+			w.onKey(k)
+		case w.docs != nil && w.stepName == stepIdentity:
 			w.docs.typedKey(k)
 		}
 	}
@@ -187,7 +191,7 @@ func (w *Wizard) setStep(name string, content fyne.CanvasObject, primary string,
 	w.body.Refresh()
 	w.message.SetText("")
 	w.message.Importance = widget.MediumImportance
-	w.onEnter, w.onEscape = enter, escape
+	w.onEnter, w.onEscape, w.onKey = enter, escape, nil
 	if primary == "" {
 		w.primary.Hide()
 	} else {

@@ -18,7 +18,10 @@ import (
 // --- 住民検索 ---
 
 func (w *Wizard) showSearch() {
-	w.search = newSearchScreen(w.s.runner, w.s.desk.Search, w.selectResident, !w.s.noBackground)
+	// Coming back from the form keeps what was typed and found.
+	if w.search == nil {
+		w.search = newSearchScreen(w.s.runner, w.s.desk.Search, w.selectResident, !w.s.noBackground)
+	}
 	w.setStep(stepSearch, w.search.Object(), "", nil, func() { w.leave(); w.s.showHome() })
 	w.abandon.Hide()
 	w.search.Focus(w.s.win.Canvas())
@@ -48,9 +51,9 @@ func (w *Wizard) selectResident(r registry.Resident) {
 
 func (w *Wizard) showForm() {
 	f := &w.form
-	family, given := widget.NewEntry(), widget.NewEntry()
-	familyKana, givenKana := widget.NewEntry(), widget.NewEntry()
-	birth, address := widget.NewEntry(), widget.NewEntry()
+	family, given := newKeyEntry(""), newKeyEntry("")
+	familyKana, givenKana := newKeyEntry(""), newKeyEntry("")
+	birth, address := newKeyEntry(""), newKeyEntry("")
 	family.SetText(f.FamilyName)
 	given.SetText(f.GivenName)
 	familyKana.SetText(f.FamilyKana)
@@ -60,17 +63,44 @@ func (w *Wizard) showForm() {
 	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
 	sex.Horizontal = true
 	sex.SetSelected(f.Sex.String())
+	// A click leaves the focus on the radio, which ignores Enter: give the
+	// keys back to the step (Enter submits, Esc goes back).
+	sex.OnChanged = func(string) { w.s.win.Canvas().Unfocus() }
 
 	var panel *SubstitutePanel
 	panelBox := container.NewStack()
+	// 証明書に記録される内容 stays below the scroll, always in view: at
+	// the end of the scroll, the address line could fall outside what
+	// the scroll measured and never be reached.
+	previewBox := container.NewStack()
+	// The panel grows and shrinks as the clerk chooses (an error line, a
+	// wrapped preview): the scroll must measure it again, or its last
+	// lines (the address to be recorded) fall outside what it can scroll.
+	var content *container.Scroll
+	var step *fyne.Container // the scroll with the preview below it
+	refit := func() {
+		if step != nil {
+			step.Refresh() // lays out again, the scroll measuring anew
+		}
+	}
 	rebuildPanel := func() {
 		if !w.kind.issues() {
 			return
 		}
-		panel = NewSubstitutePanel(f, nil)
+		panel = NewSubstitutePanel(f, func() {
+			// A candidate clicked leaves no field with the focus, so Enter
+			// submits; an earlier error no longer applies.
+			w.s.win.Canvas().Unfocus()
+			w.say("内容を確かめて Enter を押してください。")
+			refit()
+		})
+		panel.onResize = refit
 		w.subst = panel
-		panelBox.Objects = []fyne.CanvasObject{panel.Object()}
+		panelBox.Objects = []fyne.CanvasObject{panel.Choices()}
 		panelBox.Refresh()
+		previewBox.Objects = []fyne.CanvasObject{panel.Preview()}
+		previewBox.Refresh()
+		refit()
 	}
 	// Reading the entries back into the form: names and address changes
 	// reset the substitutes that no longer stand on the same character.
@@ -97,7 +127,7 @@ func (w *Wizard) showForm() {
 		f.Birth = d
 		return nil
 	}
-	for _, e := range []*widget.Entry{family, given, familyKana, givenKana, birth, address} {
+	for _, e := range []*keyEntry{family, given, familyKana, givenKana, birth, address} {
 		e.OnSubmitted = func(string) { w.onEnter() }
 		e.OnChanged = func(string) {
 			if read() == nil {
@@ -114,14 +144,15 @@ func (w *Wizard) showForm() {
 		widget.NewFormItem("住所", address),
 		widget.NewFormItem("申請日", widget.NewLabel(f.AppliedOn.Wareki())),
 	)
+	// Not wrapped (it fits 1024 pixels): a wrapped label inside the scroll
+	// is measured too late, and the scroll stops short of its end.
 	note := widget.NewLabel("住民票から記入しました。申請書と照らし合わせ、違う箇所があれば直してください。")
-	note.Wrapping = fyne.TextWrapWord
 	printForm := widget.NewButton("申請書を印刷", func() {
 		if read() == nil {
 			w.printApplication()
 		}
 	})
-	content := container.NewVScroll(container.NewVBox(
+	content = container.NewVScroll(container.NewVBox(
 		container.NewHBox(widget.NewLabel(fmt.Sprintf("住民コード %s", w.resident.Code)), printForm),
 		note, items, widget.NewSeparator(), panelBox))
 
@@ -157,7 +188,8 @@ func (w *Wizard) showForm() {
 			w.showSearch()
 		}
 	}
-	w.setStep(stepForm, content, "申請受付", submit, back)
+	step = container.NewBorder(nil, previewBox, nil, nil, content)
+	w.setStep(stepForm, step, "申請受付", submit, back)
 	if w.sess != nil {
 		w.back.Disable()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,16 +27,17 @@ func (w *Wizard) showRevoke() {
 		{"鍵の危殆化（暗証番号の漏えい・カードの盗難）", prefecture.ReasonKeyCompromise},
 	}
 	var labels []string
-	for _, r := range reasons {
-		labels = append(labels, r.label)
+	for i, r := range reasons {
+		labels = append(labels, fmt.Sprintf("%s  %s", choiceKey(i), r.label))
 	}
 	choice := widget.NewRadioGroup(labels, nil)
 	choice.SetSelected(labels[0])
+	choice.OnChanged = func(string) { unfocusFrom(choice) }
 	info := widget.NewLabel(fmt.Sprintf("失効させる証明書：シリアル %s（%s まで有効）", w.target.Serial, w.target.NotAfter.In(jst).Format("2006年1月2日")))
 	revoke := func() {
 		reason := reasons[0].reason
-		for _, r := range reasons {
-			if r.label == choice.Selected {
+		for i, r := range reasons {
+			if labels[i] == choice.Selected {
 				reason = r.reason
 			}
 		}
@@ -49,5 +51,12 @@ func (w *Wizard) showRevoke() {
 			w.showDone(fmt.Sprintf("証明書（シリアル %s）を失効させました。", w.target.Serial))
 		})
 	}
-	w.setStep(stepRevoke, container.NewVBox(info, widget.NewLabel("失効の理由"), choice), "失効を申請", revoke, nil)
+	w.setStep(stepRevoke, container.NewVBox(info, widget.NewLabel("失効の理由（数字キーで選べます）"), choice), "失効を申請", revoke, nil)
+	w.onKey = func(k *fyne.KeyEvent) bool {
+		if i := choiceIndex(k.Name); i >= 0 && i < len(labels) {
+			choice.SetSelected(labels[i])
+			return true
+		}
+		return false
+	}
 }

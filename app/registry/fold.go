@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strings"
 
 	"madoguchi/forms"
@@ -41,4 +42,90 @@ func foldVariants(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// Long vowels in romaji. A clerk types a name as it is spelt in a passport
+// or heard at the counter: 加藤 (かとう) as kato, katou, katoh or katō, and
+// 大野 (おおの) as ono, oono, ohno or ōno. A romaji query therefore matches
+// ふりがな whatever the spelling of its long o and u vowels.
+
+// oRow and uRow are the hiragana ending in o and u: a following う or お
+// (after o) or う (after u) lengthens their vowel.
+const (
+	oRow = "おこごそぞとどのほぼぽもよろをょぉ"
+	uRow = "うくぐすずつづぬふぶぷむゆるゅぅゔ"
+)
+
+// lengthening returns the kana that may lengthen the vowel of r, if any.
+func lengthening(r rune) []string {
+	switch {
+	case strings.ContainsRune(oRow, r):
+		return []string{"う", "お"}
+	case strings.ContainsRune(uRow, r):
+		return []string{"う"}
+	}
+	return nil
+}
+
+// foldLongVowels drops the kana that lengthens a vowel (かとう → かと,
+// おおの → おの, ゆうき → ゆき): at most one after each kana, so that
+// おおうち keeps its う (おうち).
+func foldLongVowels(kana string) string {
+	var b strings.Builder
+	b.Grow(len(kana))
+	var marks []string
+	for _, r := range kana {
+		if slices.Contains(marks, string(r)) {
+			marks = nil
+			continue
+		}
+		b.WriteRune(r)
+		marks = lengthening(r)
+	}
+	return b.String()
+}
+
+// maxLongVowelVariants caps the spellings one query expands to.
+const maxLongVowelVariants = 81
+
+// longVowelVariants spells a folded kana word every way its o and u vowels
+// may be written long: おの → おの, おうの, おおの, おのう, …. The last kana
+// is not lengthened when the word is matched as a prefix (a prefix おの
+// already finds おのう). Expansion stops at maxLongVowelVariants.
+func longVowelVariants(word string, prefix bool) []string {
+	out := []string{""}
+	runes := []rune(word)
+	for i, r := range runes {
+		tails := []string{""}
+		if !(prefix && i == len(runes)-1) {
+			tails = append(tails, lengthening(r)...)
+		}
+		if len(out)*len(tails) > maxLongVowelVariants {
+			tails = tails[:1]
+		}
+		next := make([]string, 0, len(out)*len(tails))
+		for _, v := range out {
+			for _, t := range tails {
+				next = append(next, v+string(r)+t)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// dropRomajiH removes the h that marks a long o in passport spelling
+// (katoh, ohno): an h after o that does not start a syllable.
+func dropRomajiH(s string) string {
+	b := []byte(s)
+	out := b[:0:0]
+	for i, c := range b {
+		if (c == 'h' || c == 'H') && i > 0 && (b[i-1]|0x20) == 'o' {
+			if i+1 == len(b) || !strings.ContainsRune("aiueoyAIUEOY", rune(b[i+1])) {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -57,14 +58,19 @@ func (e *QueryError) UserMessage() string { return e.Message }
 
 // compiled is a query in the form the SQL needs.
 type compiled struct {
-	code               string
-	codeExact          bool
-	kana, kanaGiven    string // prefixes of kana_key and given_kana_key
-	birth              string
-	name               string // prefix of name_key
-	limit              int
-	kanaWord, nameWord string // for ranking
-	nameRaw            string // the name as typed, normalised, not folded
+	code            string
+	codeExact       bool
+	kana, kanaGiven string // prefixes of kana_key and given_kana_key
+	// kanaAlts and givenAlts replace kana and kanaGiven for romaji: every
+	// spelling of the long vowels (see longVowelVariants).
+	kanaAlts, givenAlts []string
+	longVowels          bool   // kanaWord is folded (foldLongVowels)
+	kanaTyped           string // the romaji's kana before folding
+	birth               string
+	name                string // prefix of name_key
+	limit               int
+	kanaWord, nameWord  string // for ranking
+	nameRaw             string // the name as typed, normalised, not folded
 }
 
 func (q Query) compile() (compiled, error) {
@@ -77,8 +83,9 @@ func (q Query) compile() (compiled, error) {
 	}
 	if s := strings.TrimSpace(q.Kana); s != "" {
 		var kana string
-		if hasASCIILetter(forms.NormalizeText(s)) {
-			k, err := forms.RomajiToHiragana(s)
+		romaji := hasASCIILetter(forms.NormalizeText(s))
+		if romaji {
+			k, err := forms.RomajiToHiragana(dropRomajiH(forms.NormalizeText(s)))
 			if err != nil {
 				msg := "ふりがなをかなに変換できません。"
 				if um, ok := err.(interface{ UserMessage() string }); ok {
@@ -105,6 +112,17 @@ func (q Query) compile() (compiled, error) {
 			c.kana = words[0] + c.kanaGiven
 		}
 		c.kanaWord = strings.Join(words, "")
+		if romaji {
+			c.longVowels, c.kanaTyped = true, c.kanaWord
+			for i, w := range words {
+				words[i] = foldLongVowels(w)
+			}
+			c.kanaWord = strings.Join(words, "")
+			c.kanaAlts = longVowelVariants(c.kanaWord, true)
+			if len(words) > 1 {
+				c.givenAlts = longVowelVariants(strings.Join(words[1:], ""), true)
+			}
+		}
 	}
 	if !q.Birth.IsZero() {
 		if !q.Birth.Valid() {
@@ -152,10 +170,22 @@ func (c compiled) sql() (string, []any) {
 	} else if c.code != "" {
 		where, args = append(where, "code >= ? AND code < ?"), append(args, c.code, c.code+":")
 	}
-	if c.kana != "" {
+	switch {
+	case len(c.kanaAlts) > 0:
+		// The range around every spelling lets the index seek rather
+		// than scan; the OR then picks the spellings out of it.
+		lo, hi := slices.Min(c.kanaAlts), slices.Max(c.kanaAlts)
+		where, args = append(where, "kana_key >= ? AND kana_key < ?"), append(args, lo, upper(hi))
+		w, a := prefixAny("kana_key", c.kanaAlts)
+		where, args = append(where, w), append(args, a...)
+		if len(c.givenAlts) > 0 {
+			w, a := prefixAny("given_kana_key", c.givenAlts)
+			where, args = append(where, w), append(args, a...)
+		}
+	case c.kana != "":
 		where, args = append(where, "kana_key >= ? AND kana_key < ?"), append(args, c.kana, upper(c.kana))
 	}
-	if c.kanaGiven != "" {
+	if c.kanaGiven != "" && len(c.kanaAlts) == 0 {
 		where, args = append(where, "given_kana_key >= ? AND given_kana_key < ?"), append(args, c.kanaGiven, upper(c.kanaGiven))
 	}
 	if c.birth != "" {
@@ -176,6 +206,17 @@ func (c compiled) sql() (string, []any) {
 	q := "SELECT " + residentColumns + ", kana_key, name_key FROM residents WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY " + order + " LIMIT ?"
 	return q, append(args, c.limit+1)
+}
+
+// prefixAny is a condition that column starts with one of prefixes.
+func prefixAny(column string, prefixes []string) (string, []any) {
+	conds := make([]string, len(prefixes))
+	args := make([]any, 0, 2*len(prefixes))
+	for i, p := range prefixes {
+		conds[i] = column + " >= ? AND " + column + " < ?"
+		args = append(args, p, upper(p))
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
 // Search finds residents. Results are ranked: an exact 住民コード first,
@@ -229,10 +270,17 @@ func (c compiled) score(r Resident, kanaKey, nameKey string) int {
 		s += 1000
 	}
 	if c.kanaWord != "" {
+		family := strings.ReplaceAll(r.FamilyKana, " ", "")
+		if c.longVowels && strings.HasPrefix(kanaKey, c.kanaTyped) {
+			s += 5 // spelt as typed, not only with another long vowel
+		}
+		if c.longVowels {
+			kanaKey, family = foldLongVowels(kanaKey), foldLongVowels(forms.NormalizeKana(family))
+		}
 		switch {
 		case kanaKey == c.kanaWord:
 			s += 100
-		case c.kanaGiven == "" && strings.ReplaceAll(r.FamilyKana, " ", "") == c.kanaWord:
+		case c.kanaGiven == "" && len(c.givenAlts) == 0 && family == c.kanaWord:
 			s += 50
 		}
 	}

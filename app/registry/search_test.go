@@ -163,7 +163,7 @@ func TestSearchUsesIndexes(t *testing.T) {
 	g, db := openRegistry(t)
 	_ = g
 	for _, q := range []Query{
-		{Code: "12345678903"}, {Code: "1234"}, {Kana: "たかはし"}, {Kana: "たかはし はなこ"},
+		{Code: "12345678903"}, {Code: "1234"}, {Kana: "たかはし"}, {Kana: "たかはし はなこ"}, {Kana: "takahashi"}, {Kana: "kato hiroshi"},
 		{Birth: date(1962, 6, 17)}, {Kana: "た", Birth: date(1962, 6, 17)}, {Name: "高橋"}, {Name: "高", Birth: date(1962, 6, 17)},
 	} {
 		c, err := q.compile()
@@ -187,6 +187,9 @@ func TestSearchUsesIndexes(t *testing.T) {
 		t.Logf("%+v: %s", q, p)
 		if strings.Contains(p, "SCAN residents") && !strings.Contains(p, "USING") {
 			t.Errorf("%+v: full scan: %s", q, p)
+		}
+		if hasASCIILetter(q.Kana) && !strings.Contains(p, "SEARCH residents") {
+			t.Errorf("%+v: romaji does not seek in the index: %s", q, p)
 		}
 		if strings.Contains(p, "TEMP B-TREE") && q.Birth.IsZero() {
 			t.Errorf("%+v: sorts in a temporary b-tree: %s", q, p)
