@@ -11,22 +11,10 @@ import (
 
 // The home screen's facts: the day, the card reader, and today's counts.
 
-// DayZone is the time zone of the municipality's working day: the home
-// screen's date and the bounds of its day. Japan's municipalities work in
-// JST whatever the machine's zone.
-//
-// TODO(merge): take the zone from the configuration's time_zone once it
-// exists; this is the one place that decides it for the home screen.
-func (c *Counter) DayZone() *time.Location { return tokyo() }
-
-// tokyo is Asia/Tokyo, or a fixed UTC+9 where the system has no zone
-// database (Japan has no summer time, so the two agree).
-func tokyo() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("JST", 9*60*60)
-}
+// DayZone is the time zone of the municipality's working day (config
+// time_zone, default Asia/Tokyo): the home screen's date and the bounds of
+// its day, the same zone the records and printouts use.
+func (c *Counter) DayZone() *time.Location { return c.cfg.Location() }
 
 // Today is the calendar day at now in the counter's zone (DayZone).
 func (d *Desk) Today(now time.Time) forms.Date { return forms.DateOf(now.In(d.c.DayZone())) }
