@@ -13,18 +13,18 @@ import (
 // they have chosen their own. Esc signs out.
 type passwordChange struct {
 	s                      *Shell
-	current, next, confirm *widget.Entry
+	current, next, confirm *keyEntry
 	message                *widget.Label
 }
 
 func (s *Shell) showPasswordChange() *passwordChange {
 	p := &passwordChange{s: s}
-	p.current = widget.NewPasswordEntry()
-	p.current.SetPlaceHolder("仮パスワード")
-	p.next = widget.NewPasswordEntry()
-	p.next.SetPlaceHolder("新しいパスワード（8文字以上）")
-	p.confirm = widget.NewPasswordEntry()
-	p.confirm.SetPlaceHolder("新しいパスワード（確認）")
+	p.current = newKeyPasswordEntry("仮パスワード")
+	p.next = newKeyPasswordEntry("新しいパスワード（8文字以上）")
+	p.confirm = newKeyPasswordEntry("新しいパスワード（確認）")
+	for _, e := range []*keyEntry{p.current, p.next, p.confirm} {
+		e.onEscape = s.showSignIn // Esc signs out from any field, as from the screen
+	}
 	p.current.OnSubmitted = func(string) { s.win.Canvas().Focus(p.next) }
 	p.next.OnSubmitted = func(string) { s.win.Canvas().Focus(p.confirm) }
 	p.confirm.OnSubmitted = func(string) { p.submit() }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"madoguchi/app/audit"
@@ -143,7 +144,14 @@ func TestTemporaryPasswordMustBeChanged(t *testing.T) {
 	if s.Screen() != "password-change" {
 		t.Fatalf("screen %q after signing in with a temporary password", s.Screen())
 	}
+	// Esc from a focused password field signs out, as the button says.
 	p := s.showPasswordChange()
+	p.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.Screen() != "signin" {
+		t.Fatalf("Esc in the new-password field: screen %q, want signin", s.Screen())
+	}
+	signInWith(tmp)
+	p = s.showPasswordChange()
 	tries := []struct {
 		name, next, confirm, want, screen string
 	}{
