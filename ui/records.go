@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"madoguchi/app"
 	"madoguchi/app/audit"
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
@@ -507,6 +508,9 @@ func (r *recordsScreen) showTrail(rec records.Record, steps []session.Step, entr
 // recordsActionLabel names an audit action in Japanese where it is a
 // session step, with the action's identifier.
 func recordsActionLabel(action string) string {
+	if label, ok := app.SafetyActionLabels[action]; ok {
+		return label + "（" + action + "）"
+	}
 	if st, ok := strings.CutPrefix(action, "session."); ok {
 		if label := session.State(st).Label(); label != st {
 			return label + "（" + action + "）"

@@ -375,3 +375,12 @@ func TestInterruptedAbandonAsksForReasons(t *testing.T) {
 		t.Fatalf("abandon not audited with its reasons: %+v", es)
 	}
 }
+
+func TestSafetyAuditActionLabels(t *testing.T) {
+	for _, action := range []string{app.ActionIneligible, app.ActionCardRefused, app.ActionAbandonIssued, "session.card_refused"} {
+		label := recordsActionLabel(action)
+		if label == action || !strings.Contains(label, action) || !strings.ContainsAny(label, "不可中止") {
+			t.Errorf("%s is labelled %q", action, label)
+		}
+	}
+}
