@@ -42,6 +42,7 @@ type pinEntry struct {
 func newPINEntry(p *ResidentPIN) *pinEntry {
 	e := &pinEntry{p: p}
 	e.Password = true
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.ExtendBaseWidget(e)
 	return e
 }

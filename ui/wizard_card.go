@@ -17,6 +17,7 @@ import (
 // showCard shows the card step and calls onReady, on the UI goroutine,
 // with w.card connected each time a usable card is put on the reader.
 func (w *Wizard) showCard(onReady func()) {
+	w.hold = false
 	w.cardState = widget.NewLabel("カードリーダーを確かめています…")
 	w.cardState.TextStyle = fyne.TextStyle{Bold: true}
 	w.cardState.Wrapping = fyne.TextWrapWord
@@ -193,8 +194,8 @@ func (w *Wizard) dropCard() {
 // going on by itself: the clerk presses Enter to go on with the card in
 // the reader, or puts a card in again.
 func (w *Wizard) showCardHeld(onReady func()) {
-	w.hold = true
 	w.showCard(onReady)
+	w.hold = true
 	w.primary.SetText("続ける (Enter)")
 	w.primary.Show()
 	w.primary.Enable()
