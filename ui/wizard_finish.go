@@ -44,6 +44,9 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 			for _, o := range old {
 				done += fmt.Sprintf("\nこれまでの証明書（シリアル %s）は失効させました。", o)
 			}
+			if len(old) == 0 {
+				done += "\nこれまでに有効な署名用電子証明書はありませんでした（失効させたものはありません）。"
+			}
 			done += "\n\nカードをカードリーダーから取り出して、お客様にお渡しください。次のお客様の手続は、カードを取り出してから始めてください。"
 			w.showDone(done)
 		})
