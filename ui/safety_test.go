@@ -384,3 +384,36 @@ func TestSafetyAuditActionLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestWizardRenewalOnOwnCardShowsRevokedCertificate(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openWizard(t, '1')
+	r := findResident(t, s, eligible)
+	issueThroughWizard(t, s, r)
+	old, err := s.desk.ValidCertificates(ctx, r.Code)
+	if err != nil || len(old) != 1 {
+		t.Fatalf("valid %v %v", old, err)
+	}
+
+	// 更新 on the resident's own card: accepted (the renewal path).
+	s.startWizard(wizardRenewal)
+	wz := s.wizard
+	toCardStep(t, s, wz, r.Code)
+	if err := s.counter.InsertSavedCard(lastSaved(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	wz.cardPresent()
+	s.runner.Wait()
+	if wz.Step() != stepPIN || wz.pinScreen == nil {
+		t.Fatalf("own card refused for 更新: %q / %s", wz.cardState.Text, wz.Message())
+	}
+	typePIN(s, wz, residentPIN, residentPIN)
+	enter(s, wz) // 交付
+	body := bodyText(s)
+	if !strings.Contains(body, r.Name()) || !strings.Contains(body, old[0].Serial+"）は失効させました") || !strings.Contains(body, "取り出して") {
+		t.Fatalf("交付 does not name the resident, the revoked certificate or the card's removal:\n%s", body)
+	}
+	if v, _ := s.desk.ValidCertificates(ctx, r.Code); len(v) != 1 || v[0].Serial == old[0].Serial {
+		t.Fatalf("valid after renewal: %v", v)
+	}
+}
