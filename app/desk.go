@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -163,7 +164,11 @@ func (d *Desk) Start(ctx context.Context, code string, a forms.Application) (*se
 	if err := d.eligibleOn(ctx, code, a.Kind, a.AppliedOn); err != nil {
 		return nil, err
 	}
-	return d.c.sessions.Start(ctx, d.acct.ID, code, a)
+	s, err := d.c.sessions.Start(ctx, d.acct.ID, code, a)
+	if errors.Is(err, session.ErrOpenExists) {
+		d.auditRefusal(ctx, code, a.Kind, session.ErrOpenExists.UserMessage())
+	}
+	return s, err
 }
 
 // UpdateApplication corrects the form of a session before the card steps.

@@ -22,8 +22,8 @@ import (
 // Audit actions of the counter's safety checks.
 const (
 	// ActionIneligible is a procedure refused when the resident was
-	// selected (age, 成年被後見人, registry status, no valid certificate),
-	// before any session was recorded.
+	// selected (age, 成年被後見人, registry status, no valid certificate,
+	// another session still open), before any session was recorded.
 	ActionIneligible = "session.ineligible"
 	// ActionCardRefused is a card refused at insertion, before anything
 	// was written to it (another resident's card, another issuer's).
@@ -62,11 +62,18 @@ func (d *Desk) eligibleOn(ctx context.Context, code string, kind forms.Applicati
 	err := d.c.sessions.Eligible(ctx, code, kind, on)
 	var ie *session.IneligibleError
 	if errors.As(err, &ie) {
-		if _, aerr := audit.Record(ctx, d.c.db, audit.Entry{Staff: d.acct.ID, Action: ActionIneligible, Subject: ie.Code,
-			Detail: kind.String() + "：" + ie.Message}); aerr != nil {
+		if aerr := d.auditRefusal(ctx, ie.Code, kind, ie.Message); aerr != nil {
 			return errors.Join(err, aerr)
 		}
 	}
+	return err
+}
+
+// auditRefusal records that a procedure of kind was not accepted for the
+// resident, with the reason in Japanese.
+func (d *Desk) auditRefusal(ctx context.Context, code string, kind forms.ApplicationKind, reason string) error {
+	_, err := audit.Record(ctx, d.c.db, audit.Entry{Staff: d.acct.ID, Action: ActionIneligible, Subject: code,
+		Detail: kind.String() + "：" + reason})
 	return err
 }
 

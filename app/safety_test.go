@@ -110,6 +110,17 @@ func TestEligibleIsAudited(t *testing.T) {
 	if open, _ := d.Interrupted(ctx); len(open) != 0 {
 		t.Fatalf("sessions recorded: %v", open)
 	}
+	// A second session while one is open is a refusal too.
+	if _, err := d.Start(ctx, r.Code, mustPrefill(t, d, r.Code, forms.KindNew)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Start(ctx, r.Code, mustPrefill(t, d, r.Code, forms.KindNew)); !errors.Is(err, session.ErrOpenExists) {
+		t.Fatalf("second Start = %v", err)
+	}
+	es, _ = audit.List(ctx, c.db, audit.Filter{Action: ActionIneligible})
+	if len(es) != 3 || !strings.Contains(es[2].Detail, "終了していない手続") {
+		t.Fatalf("open session refusal not audited: %+v", es)
+	}
 }
 
 func TestCardStepsWithoutCardDoNotPanic(t *testing.T) {
