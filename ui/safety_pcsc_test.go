@@ -130,6 +130,10 @@ func TestWizardCardSafetyThroughPCSC(t *testing.T) {
 	}
 	wz.leave()
 	ev.cancel()
+	// The clerk takes the card out after the wizard has let it go: a
+	// disconnect racing the removal through vpcd holds pcscd's reader for
+	// longer than the insertion wait.
+	wz.closing.Wait()
 
 	// B's PIN reset with A's card: refused, and neither the refusal nor
 	// the watcher starting again reopens the resident's screen.
@@ -185,4 +189,6 @@ func TestWizardCardSafetyThroughPCSC(t *testing.T) {
 	if refused := auditOf(t, s, app.ActionCardRefused); len(refused) < 2 {
 		t.Fatalf("refusals audited: %d", len(refused))
 	}
+	wz.leave()
+	wz.closing.Wait() // before the slot's clean-up takes the card out
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -97,6 +98,7 @@ type Wizard struct {
 	card      *app.Card
 	stopCard  context.CancelFunc // stops the card watcher
 	stopTrack context.CancelFunc // stops trackCard
+	closing   sync.WaitGroup     // card connections being closed
 	target    *records.Certificate
 
 	// Exposed to tests in this package.

@@ -186,7 +186,11 @@ func (w *Wizard) cardPresent() { w.cardEvent(true, false) }
 func (w *Wizard) dropCard() {
 	if c := w.card; c != nil {
 		w.card = nil
-		go c.Close()
+		w.closing.Add(1)
+		go func() {
+			defer w.closing.Done()
+			c.Close()
+		}()
 	}
 }
 
