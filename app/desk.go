@@ -166,7 +166,9 @@ func (d *Desk) Start(ctx context.Context, code string, a forms.Application) (*se
 	}
 	s, err := d.c.sessions.Start(ctx, d.acct.ID, code, a)
 	if errors.Is(err, session.ErrOpenExists) {
-		d.auditRefusal(ctx, code, a.Kind, session.ErrOpenExists.UserMessage())
+		if aerr := d.auditRefusal(ctx, code, a.Kind, session.ErrOpenExists.UserMessage()); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
 	}
 	return s, err
 }

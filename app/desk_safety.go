@@ -52,7 +52,7 @@ var ErrNoCard = &appError{"no card connected",
 // session.Manager.Eligible). A refusal is a *session.IneligibleError and
 // is in the audit trail with its Japanese reason.
 func (d *Desk) Eligible(ctx context.Context, code string, kind forms.ApplicationKind) error {
-	return d.eligibleOn(ctx, code, kind, forms.Today())
+	return d.eligibleOn(ctx, code, kind, forms.Date{})
 }
 
 func (d *Desk) eligibleOn(ctx context.Context, code string, kind forms.ApplicationKind, on forms.Date) error {
@@ -129,7 +129,11 @@ func (d *Desk) CheckCard(ctx context.Context, id string, card *Card) (CardCheck,
 			return chk, err
 		}
 	}
-	chk.Refusal, chk.Own = judgeCard(s.Kind, s.ResidentCode, chk.Kind, onCard, rec, time.Now())
+	now := time.Now()
+	if d.c.sessions.Now != nil {
+		now = d.c.sessions.Now()
+	}
+	chk.Refusal, chk.Own = judgeCard(s.Kind, s.ResidentCode, chk.Kind, onCard, rec, now)
 	if chk.Refusal != "" {
 		detail := chk.Refusal
 		if chk.CardID != "" {

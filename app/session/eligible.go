@@ -3,11 +3,15 @@ package session
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
 	"madoguchi/forms"
 )
+
+// jst is the zone in which a resident's age is counted.
+var jst = time.FixedZone("JST", 9*60*60)
 
 // DefaultMinAge is the age from which a resident may hold a signing
 // certificate (署名用電子証明書 is not issued to residents under 15).
@@ -51,7 +55,8 @@ func (m *Manager) minAge() int {
 }
 
 // Eligible checks, before any session is recorded, that the resident may
-// apply for kind on the application date on (in JST, as on the form): a
+// apply for kind on the application date on (in JST, as on the form;
+// zero means today by the Manager's clock): a
 // current resident (not 転出, 死亡, 消除); for the signing certificate
 // (新規発行, 更新) of age (MinAge, default 15) and not 成年被後見人 where the
 // registry says so; for 更新, 失効 and 暗証番号初期化 holding a valid
@@ -70,7 +75,7 @@ func (m *Manager) Eligible(ctx context.Context, code string, kind forms.Applicat
 	}
 	if kind.IssuesCertificate() {
 		if on.IsZero() {
-			on = forms.Today()
+			on = forms.DateOf(m.now().In(jst))
 		}
 		if age, min := Age(r.Birth, on), m.minAge(); age < min {
 			return refuse(fmt.Sprintf("aged %d, under %d", age, min),

@@ -110,6 +110,25 @@ func TestEligibility(t *testing.T) {
 		})
 	}
 
+	// Without a date, the day is the Manager's clock in JST: 15:30 UTC on
+	// the day before the 15th birthday is already the birthday in Japan.
+	birthday := forms.DateOf(today.Time().AddDate(-20, 0, 0))
+	born := put("90000000007", birthday, registry.StatusResident, false)
+	eve := time.Date(today.Year-5, today.Month, today.Day, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	for _, c := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{eve.Add(14 * time.Hour), false}, // 23:00 JST the day before
+		{eve.Add(15*time.Hour + 30*time.Minute), true},
+	} {
+		e.m.Now = func() time.Time { return c.at }
+		if err := e.m.Eligible(ctx, born, forms.KindNew, forms.Date{}); (err == nil) != c.want {
+			t.Errorf("at %s: Eligible = %v, want eligible %v", c.at, err, c.want)
+		}
+	}
+	e.m.Now = nil
+
 	// The minimum age is a setting.
 	e.m.MinAge = 1
 	if err := e.m.Eligible(ctx, one, forms.KindNew, today); err != nil {

@@ -83,8 +83,10 @@ func (m *Manager) ResetPIN(ctx context.Context, by, id string, card Card, pin, c
 	serial := records.FormatSerial(onCard.SerialNumber)
 	rec, err := records.Get(ctx, m.db, serial)
 	if err != nil || rec.ResidentCode != s.ResidentCode || !rec.ValidAt(m.now()) || rec.Status != records.CertValid || !sameDER(rec, onCard) {
-		audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.card_refused", SessionID: s.ID, Subject: s.ResidentCode,
-			Detail: "暗証番号初期化を拒否：" + ErrCardCertificate.UserMessage() + "（証明書シリアル " + serial + "）"})
+		if _, aerr := audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.card_refused", SessionID: s.ID, Subject: s.ResidentCode,
+			Detail: "暗証番号初期化を拒否：" + ErrCardCertificate.UserMessage() + "（証明書シリアル " + serial + "）"}); aerr != nil {
+			return errors.Join(ErrCardCertificate, aerr)
+		}
 		return ErrCardCertificate
 	}
 	if err := card.ResetPIN(ctx, m.master, pin, confirm); err != nil {

@@ -141,7 +141,10 @@ func (m *Manager) CheckIdentity(ctx context.Context, by, id string, docs []ident
 		if errors.As(err, &ce) && ce.Status != 0 {
 			return nil, m.fail(ctx, s, by, err)
 		}
-		audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.identity_refused", SessionID: s.ID, Subject: s.ResidentCode, Detail: "本人確認不可：" + userMessage(err)})
+		if _, aerr := audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.identity_refused", SessionID: s.ID, Subject: s.ResidentCode,
+			Detail: "本人確認不可：" + userMessage(err)}); aerr != nil {
+			return nil, errors.Join(err, aerr)
+		}
 		return nil, err
 	}
 	out := &IdentityOutcome{Documents: docs}
