@@ -417,3 +417,43 @@ func TestWizardRenewalOnOwnCardShowsRevokedCertificate(t *testing.T) {
 		t.Fatalf("valid after renewal: %v", v)
 	}
 }
+
+func TestWizardAbandonAfterIssueAsksForReasons(t *testing.T) {
+	ctx := context.Background()
+	s, wz := openWizard(t, '1')
+	r := findResident(t, s, eligible)
+	toCardStep(t, s, wz, r.Code)
+	insertBlank(t, s, wz)
+	typePIN(s, wz, residentPIN, residentPIN)
+	if wz.Step() != stepDeliver {
+		t.Fatalf("step %q: %s", wz.Step(), wz.Message())
+	}
+	id := wz.sess.ID
+	// 中止 from the wizard, as its 中止 button does.
+	wz.confirmAbandon()
+	s.runner.Wait()
+	if wz.abandonDlg == nil || !wz.abandonDlg.pop.Visible() || wz.abandonDlg.reasons == nil {
+		t.Fatal("no confirmation with a revocation reason for an issued session")
+	}
+	wz.typedKey(keyEvent("Escape"))
+	if wz.abandonDlg.pop.Visible() {
+		t.Fatal("Esc left the dialog up")
+	}
+	if sess, _ := s.desk.Session(ctx, id); sess.State.Terminal() {
+		t.Fatalf("Esc abandoned the session: %s", sess.State)
+	}
+	wz.confirmAbandon()
+	s.runner.Wait()
+	d := wz.abandonDlg
+	test.Type(d.note, "お客様の申出")
+	d.reasons.SetSelected(revocationChoices[0].Japanese())
+	test.Tap(d.yes)
+	s.runner.Wait()
+	sess, _ := s.desk.Session(ctx, id)
+	if sess.State != session.Abandoned || s.Screen() != "home" {
+		t.Fatalf("state %s, screen %q", sess.State, s.Screen())
+	}
+	if rec := certOf(t, s, r.Code, sess.CertSerial); rec.Status != records.CertRevoked || rec.RevokeReason != "resident-request" {
+		t.Fatalf("certificate %s (%s)", rec.Status, rec.RevokeReason)
+	}
+}
