@@ -136,7 +136,7 @@ func (c *Counter) open(ctx context.Context) (err error) {
 	if err := c.openCA(ctx); err != nil {
 		return err
 	}
-	c.sessions = session.NewManager(c.db, session.Options{CA: c.ca, Master: master, Prefecture: cfg.Prefecture, Municipality: cfg.Municipality})
+	c.sessions = session.NewManager(c.db, session.Options{CA: c.ca, Master: master, Prefecture: cfg.Prefecture, Municipality: cfg.Municipality, MinAge: cfg.MinAge})
 	c.sessions.Hooks = opt.Hooks
 
 	if cfg.Reader.Mode == config.ReaderEmulated {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -110,13 +111,16 @@ func (d *Desk) Resident(ctx context.Context, code string) (registry.Resident, er
 	return r, err
 }
 
-// Prefill returns an application form of kind pre-filled from the
-// resident's registry record, dated today, with the first substitute
+// Prefill returns, for a resident Eligible for kind, an application form
+// of kind pre-filled from the resident's registry record, dated today, with the first substitute
 // candidate proposed for every character the certificate cannot carry
 // (for the kinds that issue a certificate).
 func (d *Desk) Prefill(ctx context.Context, code string, kind forms.ApplicationKind) (forms.Application, error) {
 	r, err := d.Resident(ctx, code)
 	if err != nil {
+		return forms.Application{}, err
+	}
+	if err := d.Eligible(ctx, r.Code, kind); err != nil {
 		return forms.Application{}, err
 	}
 	a := r.Application(kind, forms.Today())
@@ -154,12 +158,19 @@ func (d *Desk) ImportRegistry(ctx context.Context, in io.Reader, opt registry.Im
 
 // --- Sessions ---
 
-// Start accepts an application form for a resident (申請受付).
+// Start accepts an application form for a resident (申請受付) after
+// checking that the resident is eligible on the form's date (Eligible).
 func (d *Desk) Start(ctx context.Context, code string, a forms.Application) (*session.Session, error) {
-	if err := d.check(staff.RoleClerk); err != nil {
+	if err := d.eligibleOn(ctx, code, a.Kind, a.AppliedOn); err != nil {
 		return nil, err
 	}
-	return d.c.sessions.Start(ctx, d.acct.ID, code, a)
+	s, err := d.c.sessions.Start(ctx, d.acct.ID, code, a)
+	if errors.Is(err, session.ErrOpenExists) {
+		if aerr := d.auditRefusal(ctx, code, a.Kind, session.ErrOpenExists.UserMessage()); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+	}
+	return s, err
 }
 
 // UpdateApplication corrects the form of a session before the card steps.
@@ -226,11 +237,19 @@ func (c *Card) Close() error {
 	return c.conn.Close()
 }
 
-func (c *Card) session() session.Card { return session.KeygenCard{Card: c.kg, Alg: c.alg} }
+func (c *Card) session() session.Card {
+	if c == nil {
+		return noCard{}
+	}
+	return session.KeygenCard{Card: c.kg, Alg: c.alg}
+}
 
 // PrepareCard prepares the card for the session (カード準備).
 func (d *Desk) PrepareCard(ctx context.Context, id string, card *Card) error {
 	if err := d.check(staff.RoleClerk); err != nil {
+		return err
+	}
+	if err := d.refuseCard(ctx, id, card); err != nil {
 		return err
 	}
 	return d.c.sessions.PrepareCard(ctx, d.acct.ID, id, card.session())
@@ -282,6 +301,11 @@ func (d *Desk) Revoke(ctx context.Context, id string, reason prefecture.Reason) 
 // ResetPIN resets the card's PIN (暗証番号初期化). pin and confirm are wiped.
 func (d *Desk) ResetPIN(ctx context.Context, id string, card *Card, pin, confirm []byte) error {
 	if err := d.check(staff.RoleClerk); err != nil {
+		clear(pin)
+		clear(confirm)
+		return err
+	}
+	if err := d.refuseCard(ctx, id, card); err != nil {
 		clear(pin)
 		clear(confirm)
 		return err

@@ -20,12 +20,56 @@ type PINPolicy func(pin, confirm []byte) error
 // is read; the PIN is handed over as a byte slice that the receiver wipes.
 type ResidentPIN struct {
 	popup           *widget.PopUp
-	first, second   *keyEntry // Esc cancels
+	first, second   *pinEntry
 	feedback        *widget.Label
 	policy          PINPolicy
 	onDone          func(pin []byte)
 	onCancel        func()
 	submit, dismiss *widget.Button
+
+	// OnKey receives the function keys pressed on the screen (the demo's
+	// F4 takes the card out); Esc always cancels.
+	OnKey func(*fyne.KeyEvent)
+}
+
+// pinEntry is a masked entry that lets Esc cancel the screen and hands
+// function keys on, since a focused entry otherwise keeps them.
+type pinEntry struct {
+	widget.Entry
+	p *ResidentPIN
+}
+
+func newPINEntry(p *ResidentPIN) *pinEntry {
+	e := &pinEntry{p: p}
+	e.Password = true
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey cancels on Esc, hands F1–F12 to the screen's OnKey, and
+// passes other keys to the entry.
+func (e *pinEntry) TypedKey(k *fyne.KeyEvent) {
+	if e.p.key(k) {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// key handles a key pressed on the screen and reports whether it was used.
+func (p *ResidentPIN) key(k *fyne.KeyEvent) bool {
+	switch k.Name {
+	case fyne.KeyEscape:
+		p.Cancel()
+		return true
+	case fyne.KeyF1, fyne.KeyF2, fyne.KeyF3, fyne.KeyF4, fyne.KeyF5, fyne.KeyF6,
+		fyne.KeyF7, fyne.KeyF8, fyne.KeyF9, fyne.KeyF10, fyne.KeyF11, fyne.KeyF12:
+		if p.OnKey != nil {
+			p.OnKey(k)
+		}
+		return true
+	}
+	return false
 }
 
 // ShowResidentPIN opens the resident's PIN screen over c. onDone receives
@@ -33,9 +77,10 @@ type ResidentPIN struct {
 // if the clerk or resident cancels.
 func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), onCancel func()) *ResidentPIN {
 	p := &ResidentPIN{policy: policy, onDone: onDone, onCancel: onCancel}
-	p.first = newKeyPasswordEntry("新しい暗証番号")
-	p.second = newKeyPasswordEntry("もう一度入力")
-	p.first.onEscape, p.second.onEscape = p.Cancel, p.Cancel
+	p.first = newPINEntry(p)
+	p.first.SetPlaceHolder("新しい暗証番号")
+	p.second = newPINEntry(p)
+	p.second.SetPlaceHolder("もう一度入力")
 	p.feedback = widget.NewLabel("")
 	p.feedback.Importance = widget.DangerImportance
 	p.feedback.Wrapping = fyne.TextWrapWord
@@ -82,6 +127,11 @@ func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), o
 // closes and onDone gets the PIN; otherwise the entries are cleared and
 // the reason is shown.
 func (p *ResidentPIN) Submit() {
+	if !p.Visible() {
+		p.first.SetText("")
+		p.second.SetText("")
+		return
+	}
 	pin, confirm := []byte(p.first.Text), []byte(p.second.Text)
 	p.first.SetText("")
 	p.second.SetText("")
@@ -96,15 +146,27 @@ func (p *ResidentPIN) Submit() {
 	p.onDone(pin)
 }
 
-// Cancel closes the screen without a PIN.
+// Cancel closes the screen without a PIN and tells onCancel.
 func (p *ResidentPIN) Cancel() {
-	p.first.SetText("")
-	p.second.SetText("")
-	p.popup.Hide()
+	if !p.Visible() {
+		return
+	}
+	p.Close()
 	if p.onCancel != nil {
 		p.onCancel()
 	}
 }
+
+// Close clears the entries and closes the screen without telling anyone,
+// for the clerk's side to take over (the card was taken out).
+func (p *ResidentPIN) Close() {
+	p.first.SetText("")
+	p.second.SetText("")
+	p.popup.Hide()
+}
+
+// Visible reports whether the screen is on show.
+func (p *ResidentPIN) Visible() bool { return p.popup.Visible() }
 
 // Feedback is the policy message on show ("" when none).
 func (p *ResidentPIN) Feedback() string { return p.feedback.Text }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"madoguchi/app/registry"
+	"madoguchi/app/session"
+	"madoguchi/forms"
 )
 
 // issueThroughWizard issues a certificate to r with the wizard and takes
@@ -28,7 +30,13 @@ func issueThroughWizard(t *testing.T, s *Shell, r registry.Resident) {
 }
 
 func eligible(r registry.Resident) bool {
-	return r.Status == registry.StatusResident && !needsSubstitute(r)
+	return r.Status == registry.StatusResident && !needsSubstitute(r) && ofAge(r)
+}
+
+// ofAge reports whether r may hold a signing certificate today (15 or
+// over, not 成年被後見人).
+func ofAge(r registry.Resident) bool {
+	return session.Age(r.Birth, forms.Today()) >= session.DefaultMinAge && !r.AdultWard
 }
 
 func TestWizardPINReset(t *testing.T) {

@@ -47,6 +47,10 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 	s.show("resume", container.NewBorder(boldLabel("中断中の申請"), back, nil, nil, container.NewVScroll(rows)))
 	s.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape {
+			if top := s.win.Canvas().Overlays().Top(); top != nil {
+				top.Hide() // the 中止 dialog first: Esc never abandons
+				return
+			}
 			s.showHome()
 		}
 	})
@@ -57,16 +61,10 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 	})
 }
 
+// abandonInterrupted asks for confirmation and a reason (and, for a
+// session holding a certificate, the revocation reason) before the 中止.
 func (s *Shell) abandonInterrupted(sess *session.Session) {
-	s.runner.Run("申請を中止しています…", false, func(ctx context.Context) error {
-		return s.desk.Abandon(ctx, sess.ID, "中断後に窓口で中止")
-	}, func(err error) {
-		if err != nil {
-			s.showError("中止できませんでした", err, nil)
-			return
-		}
-		s.showInterrupted()
-	})
+	s.confirmAbandonSession(sess, s.showInterrupted)
 }
 
 // resume opens the wizard at the step the session has reached.

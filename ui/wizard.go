@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -90,29 +91,36 @@ type Wizard struct {
 	abandon *widget.Button
 	primary *widget.Button
 
-	resident registry.Resident
-	form     forms.Application
-	valid    []records.Certificate // the resident's certificates in force
-	sess     *session.Session
-	card     *app.Card
-	stopCard context.CancelFunc // stops the card watcher
-	target   *records.Certificate
+	resident  registry.Resident
+	form      forms.Application
+	valid     []records.Certificate // the resident's certificates in force
+	sess      *session.Session
+	card      *app.Card
+	stopCard  context.CancelFunc // stops the card watcher
+	stopTrack context.CancelFunc // stops trackCard
+	closing   sync.WaitGroup     // card connections being closed
+	target    *records.Certificate
 
 	// Exposed to tests in this package.
-	search    *SearchScreen
-	subst     *SubstitutePanel
-	docs      *documentPicker
-	pinScreen *ResidentPIN
-	cardState *widget.Label
-	onCard    func()                      // what a usable card inserted now leads to
-	onEnter   func()                      // the primary action of the step on show
-	onEscape  func()                      // going back, where it is safe
-	onKey     func(k *fyne.KeyEvent) bool // the step's choice keys, if any
-	stepName  string
+	search     *SearchScreen
+	subst      *SubstitutePanel
+	docs       *documentPicker
+	pinScreen  *ResidentPIN
+	abandonDlg *abandonDialog
+	cardState  *widget.Label
+	onCard     func()                      // what a usable card inserted now leads to
+	freshCard  bool                        // a new session: a card already in the reader is not used
+	hold       bool                        // after an error or 取消: wait for the clerk's Enter
+	onEnter    func()                      // the primary action of the step on show
+	onEscape   func()                      // going back, where it is safe
+	onKey      func(k *fyne.KeyEvent) bool // the step's choice keys, if any
+	stepName   string
 }
 
 func (s *Shell) startWizard(k wizardKind) {
 	w := s.newWizard(k)
+	w.freshCard = true
+	w.trackCard()
 	w.showSearch()
 }
 
@@ -155,11 +163,16 @@ func (w *Wizard) typedKey(k *fyne.KeyEvent) {
 			w.onEnter()
 		}
 	case fyne.KeyEscape:
+		if w.abandonDlg != nil && w.abandonDlg.pop.Visible() {
+			w.abandonDlg.pop.Hide()
+			return
+		}
 		if w.onEscape != nil {
 			w.onEscape()
 		}
 	case fyne.KeyF2, fyne.KeyF3, fyne.KeyF4:
-		if w.stepName == stepCard && w.s.counter.EmulatedReader() != nil {
+		onCardStep := w.stepName == stepCard || w.stepName == stepPIN || w.stepName == stepNewPIN
+		if onCardStep && w.s.counter.EmulatedReader() != nil {
 			map[fyne.KeyName]func(){fyne.KeyF2: w.demoInsertBlank, fyne.KeyF3: w.demoInsertSaved, fyne.KeyF4: w.demoRemove}[k.Name]()
 		}
 	default:
@@ -213,19 +226,57 @@ func (w *Wizard) say(msg string) {
 }
 
 func (w *Wizard) fail(err error, fallback string) {
+	w.failText(userMessage(err, fallback))
+}
+
+// failText shows a problem on the clerk's screen.
+func (w *Wizard) failText(msg string) {
 	w.message.Importance = widget.DangerImportance
-	w.message.SetText(userMessage(err, fallback))
+	w.message.SetText(msg)
+}
+
+// trackCard watches the reader from the wizard's start until the card
+// step: a card put on or taken out after the start is not a leftover, so
+// the card step may use it (see freshCard).
+func (w *Wizard) trackCard() {
+	if w.s.noBackground {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stopTrack = cancel
+	go func() {
+		events, err := w.s.counter.WatchCard(ctx)
+		if err != nil {
+			return
+		}
+		first := true
+		for range events {
+			if !first {
+				fyne.Do(func() {
+					if ctx.Err() == nil {
+						w.freshCard = false
+					}
+				})
+			}
+			first = false
+		}
+	}()
 }
 
 // leave stops what the wizard keeps running (card watcher, connection).
 func (w *Wizard) leave() {
+	if w.stopTrack != nil {
+		w.stopTrack()
+		w.stopTrack = nil
+	}
 	if w.stopCard != nil {
 		w.stopCard()
 		w.stopCard = nil
 	}
 	w.dropCard()
-	if w.pinScreen != nil && w.pinScreen.popup.Visible() {
-		w.pinScreen.Cancel()
+	if w.pinScreen != nil && w.pinScreen.Visible() {
+		w.pinScreen.Close()
+		w.pinScreen = nil
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 // showCard shows the card step and calls onReady, on the UI goroutine,
 // with w.card connected each time a usable card is put on the reader.
 func (w *Wizard) showCard(onReady func()) {
+	w.hold = false
 	w.cardState = widget.NewLabel("カードリーダーを確かめています…")
 	w.cardState.TextStyle = fyne.TextStyle{Bold: true}
 	w.cardState.Wrapping = fyne.TextWrapWord
@@ -36,11 +37,16 @@ func (w *Wizard) showCard(onReady func()) {
 	w.watchCard(onReady)
 }
 
-// watchCard follows the reader and calls onReady with a connected card
-// each time a card is inserted (on the UI goroutine).
+// watchCard follows the reader and hands each insertion and removal to
+// cardEvent (on the UI goroutine). The watcher's first event is the card
+// already in the reader when the step opened.
 func (w *Wizard) watchCard(onReady func()) {
 	if w.stopCard != nil {
 		w.stopCard()
+	}
+	if w.stopTrack != nil {
+		w.stopTrack()
+		w.stopTrack = nil
 	}
 	w.onCard = onReady
 	if w.s.noBackground {
@@ -56,23 +62,70 @@ func (w *Wizard) watchCard(onReady func()) {
 			})
 			return
 		}
+		first := true
 		for ev := range events {
-			switch {
-			case ev.Err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			if ev.Err != nil {
 				fyne.Do(func() {
 					w.setCardState(userMessage(ev.Err, "カードリーダーが使えなくなりました。接続を確かめてください。"), true)
 				})
 				return
-			case !ev.Present:
-				fyne.Do(func() {
-					w.dropCard()
-					w.setCardState("カードが置かれていません。", false)
-				})
-			default:
-				fyne.Do(func() { w.connectCard(onReady) })
 			}
+			present, already := ev.Present, first
+			first = false
+			fyne.Do(func() {
+				if ctx.Err() == nil {
+					w.cardEvent(present, already)
+				}
+			})
 		}
 	}()
+}
+
+// cardEvent handles a card put on the reader or taken out. already marks
+// the card that was in the reader when the card step opened: it is not
+// used for a new session (it may be the previous resident's card left
+// after 交付) and, after an error or 取消, it waits for the clerk's Enter
+// rather than reopening the resident's screen by itself.
+func (w *Wizard) cardEvent(present, already bool) {
+	if !present {
+		w.cardRemoved()
+		return
+	}
+	if w.stepName != stepCard {
+		return
+	}
+	switch {
+	case already && w.freshCard:
+		w.setCardState("前の方のカードがリーダーに残っている可能性があります。カードをいったん取り出し、この方のカードを置いてください。", true)
+		return
+	case already && w.hold:
+		w.setCardState("カードはリーダーにあります。続けるときは Enter を押してください。", false)
+		return
+	}
+	w.freshCard, w.hold = false, false
+	w.connectCard(w.onCard)
+}
+
+// cardRemoved forgets the card. Taken out while the resident's screen is
+// up, the screen closes and the clerk is told; the session stays open
+// (resumable from 中断中の申請).
+func (w *Wizard) cardRemoved() {
+	w.freshCard = false
+	w.dropCard()
+	if w.pinScreen != nil && w.pinScreen.Visible() {
+		w.pinScreen.Close()
+		w.pinScreen = nil
+		w.showCardHeld(w.onCard)
+		w.failText("カードが取り出されたため、お客様の暗証番号の入力を中断しました。申請はそのまま保存されています。お客様のカードを置き直すと続けられます。")
+		return
+	}
+	if w.stepName == stepCard {
+		w.hold = false
+		w.setCardState("カードが置かれていません。", false)
+	}
 }
 
 func (w *Wizard) setCardState(text string, bad bool) {
@@ -88,49 +141,83 @@ func (w *Wizard) setCardState(text string, bad bool) {
 	w.cardState.Refresh()
 }
 
+// connectCard connects to the card in the reader and checks it for the
+// session (app.Desk.CheckCard) before anything is written to it: a
+// refused card is left as it is and the reason shown on the clerk's screen.
 func (w *Wizard) connectCard(onReady func()) {
 	var card *app.Card
-	var kind app.CardKind
+	var chk app.CardCheck
+	id := ""
+	if w.sess != nil {
+		id = w.sess.ID
+	}
 	w.s.runner.Run("カードを確認しています…", false, func(ctx context.Context) error {
 		var err error
 		if card, err = w.s.desk.ConnectCard(ctx); err != nil {
 			return err
 		}
-		if kind, err = card.Kind(ctx); err != nil {
-			card.Close()
-			return err
-		}
-		if cardRefusal(kind, w.kind) != "" {
+		if chk, err = w.s.desk.CheckCard(ctx, id, card); err != nil || chk.Refusal != "" {
 			card.Close()
 		}
-		return nil
+		return err
 	}, func(err error) {
 		if err != nil {
 			w.setCardState(userMessage(err, "カードを読み取れません。置き直してください。"), true)
 			return
 		}
-		if problem := cardRefusal(kind, w.kind); problem != "" {
-			w.setCardState(problem, true)
+		if chk.Refusal != "" {
+			w.setCardState(chk.Refusal, true)
+			w.failText("このカードは使用できません。何も書き込んでいません。")
 			return
 		}
 		w.dropCard()
 		w.card = card
-		w.setCardState("カードを認識しました："+kind.Label(), false)
+		w.setCardState("カードを認識しました："+chk.Kind.Label(), false)
 		onReady()
 	})
 }
 
 // cardPresent connects the card in the reader as if the watcher had just
 // seen it inserted; widget tests use it (see Shell.noBackground).
-func (w *Wizard) cardPresent() { w.connectCard(w.onCard) }
+func (w *Wizard) cardPresent() { w.cardEvent(true, false) }
 
 // dropCard forgets the wizard's card connection and closes it off the UI
 // goroutine (closing talks to the reader).
 func (w *Wizard) dropCard() {
 	if c := w.card; c != nil {
 		w.card = nil
-		go c.Close()
+		w.closing.Add(1)
+		go func() {
+			defer w.closing.Done()
+			c.Close()
+		}()
 	}
+}
+
+// showCardHeld goes back to the card step after an error or 取消 without
+// going on by itself: the clerk presses Enter to go on with the card in
+// the reader, or puts a card in again.
+func (w *Wizard) showCardHeld(onReady func()) {
+	w.showCard(onReady)
+	w.hold = true
+	w.primary.SetText("続ける (Enter)")
+	w.primary.Show()
+	w.primary.Enable()
+	w.onEnter = w.continueCard
+	w.setCardState("カードを確かめて、続けるときは Enter を押してください。", false)
+}
+
+// continueCard goes on with the card in the reader at the clerk's word.
+func (w *Wizard) continueCard() {
+	if w.stepName != stepCard {
+		return
+	}
+	w.hold = false
+	if w.card != nil {
+		w.onCard()
+		return
+	}
+	w.connectCard(w.onCard)
 }
 
 // cardInserted takes a usable card on to the next step.
@@ -147,7 +234,8 @@ func (w *Wizard) cardInserted() {
 		return w.s.desk.PrepareCard(ctx, id, card)
 	}, func(err error) {
 		if err != nil {
-			w.fail(err, "カードを準備できませんでした。カードを置き直してください。")
+			w.showCardHeld(w.onCard)
+			w.fail(err, "カードを準備できませんでした。カードを確かめてください。")
 			return
 		}
 		w.askPIN()
@@ -186,13 +274,17 @@ func (w *Wizard) demoRemove() {
 		}
 		_, err := w.s.counter.RemoveCard()
 		return err
-	})
+	}, w.cardRemoved)
 }
 
-func (w *Wizard) demoCard(label, failure string, op func() error) {
+func (w *Wizard) demoCard(label, failure string, op func() error, then ...func()) {
 	w.s.runner.Run(label, false, func(context.Context) error { return op() }, func(err error) {
 		if err != nil {
 			w.fail(err, failure)
+			return
+		}
+		for _, f := range then {
+			f()
 		}
 	})
 }
@@ -204,20 +296,34 @@ func (w *Wizard) askPIN() {
 	if w.kind == wizardPINReset {
 		name = stepNewPIN
 	}
-	w.setStep(name, widget.NewLabel("お客様に新しい暗証番号を入力していただいています。\n画面はお客様用の入力画面に切り替わっています。"), "", nil, nil)
-	w.pinScreen = ShowResidentPIN(w.s.win.Canvas(), checkPIN, w.pinEntered, func() {
-		w.showCard(w.cardInserted)
-		w.say("暗証番号の入力が取り消されました。もう一度カードを確認します。")
-	})
+	w.setStep(name, widget.NewLabel("お客様に新しい暗証番号を入力していただいています。\n画面はお客様用の入力画面に切り替わっています。"), "", nil, w.cancelPIN)
+	w.pinScreen = ShowResidentPIN(w.s.win.Canvas(), checkPIN, w.pinEntered, w.pinCancelled)
+	w.pinScreen.OnKey = w.typedKey
+}
+
+// cancelPIN closes the resident's screen from the clerk's side (Esc).
+func (w *Wizard) cancelPIN() {
+	if w.pinScreen != nil {
+		w.pinScreen.Cancel()
+	}
+}
+
+// pinCancelled takes the clerk back to the card step after 取消 or Esc on
+// the resident's screen; nothing reopens until the clerk says so.
+func (w *Wizard) pinCancelled() {
+	w.pinScreen = nil
+	w.showCardHeld(w.onCard)
+	w.say("暗証番号の入力を取り消しました。カードはそのままで構いません。続けるときは Enter を押してください。")
 }
 
 func (w *Wizard) pinEntered(pin []byte) {
+	w.pinScreen = nil
 	confirm := append([]byte(nil), pin...)
 	label, step, next := "カードの中で鍵ペアを生成しています…", w.s.desk.GenerateKey, w.submit
 	if w.kind == wizardPINReset {
 		label, step = "暗証番号を初期化しています…", w.s.desk.ResetPIN
 		next = func() {
-			w.showDone("暗証番号を初期化しました。お客様にカードをお返しください。")
+			w.showDone("暗証番号を初期化しました。カードをリーダーから取り出して、お客様にお返しください。")
 		}
 	}
 	id, card := w.sess.ID, w.card
@@ -234,11 +340,12 @@ func (w *Wizard) pinEntered(pin []byte) {
 	})
 }
 
-// cardStepFailed shows a card step's error and goes back to the card
-// step, where the clerk can put the card back and try again.
+// cardStepFailed shows a card step's error on the clerk's screen and goes
+// back to the card step, where the clerk puts the card back or presses
+// Enter to try again; the resident's screen never reopens by itself.
 func (w *Wizard) cardStepFailed(err error) {
-	w.showCard(w.cardInserted)
-	w.fail(err, "カードの処理に失敗しました。カードを置き直してください。")
+	w.showCardHeld(w.onCard)
+	w.fail(err, "カードの処理に失敗しました。カードを確かめてください。")
 }
 
 // --- 発行申請・書込 ---
@@ -279,8 +386,8 @@ func (w *Wizard) write(cert *records.Certificate) {
 		return w.s.desk.Write(ctx, id, card)
 	}, func(err error) {
 		if err != nil {
-			w.showCard(again)
-			w.fail(err, "カードに書き込めませんでした。カードを置き直してください。")
+			w.showCardHeld(again)
+			w.fail(err, "カードに書き込めませんでした。カードを確かめてください。")
 			return
 		}
 		w.showDeliver(cert)

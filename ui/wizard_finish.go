@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"madoguchi/app/records"
+	"madoguchi/app/session"
 )
 
 // --- 交付 ---
@@ -18,10 +19,18 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 		w.stopCard()
 		w.stopCard = nil
 	}
-	info := "証明書をカードに書き込み、読み戻して確かめました。"
+	info := fmt.Sprintf("%s 様の証明書をカードに書き込み、読み戻して確かめました。", w.resident.Name())
+	serial := ""
 	if cert != nil {
+		serial = cert.Serial
 		info += fmt.Sprintf("\nシリアル番号：%s\n有効期間：%s から %s まで", cert.Serial,
 			cert.NotBefore.In(jst).Format("2006年1月2日"), cert.NotAfter.In(jst).Format("2006年1月2日"))
+	}
+	var old []string
+	for _, c := range w.valid {
+		if c.Serial != serial {
+			old = append(old, c.Serial)
+		}
 	}
 	deliver := func() {
 		w.s.runner.Run("交付を記録しています…", false, func(ctx context.Context) error {
@@ -31,7 +40,15 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 				w.fail(err, "交付を記録できませんでした。")
 				return
 			}
-			w.showDone(info + "\n交付を記録しました。")
+			done := info + "\n交付を記録しました。"
+			for _, o := range old {
+				done += fmt.Sprintf("\nこれまでの証明書（シリアル %s）は失効させました。", o)
+			}
+			if len(old) == 0 {
+				done += "\nこれまでに有効な署名用電子証明書はありませんでした（失効させたものはありません）。"
+			}
+			done += "\n\nカードをカードリーダーから取り出して、お客様にお渡しください。次のお客様の手続は、カードを取り出してから始めてください。"
+			w.showDone(done)
 		})
 	}
 	w.setStep(stepDeliver, widget.NewLabel(info+"\nカードをお客様にお渡しして Enter を押してください。"), "交付", deliver, nil)
@@ -63,25 +80,21 @@ func (w *Wizard) confirmAbandon() {
 		w.s.showHome()
 		return
 	}
-	var pop *widget.PopUp
-	yes := widget.NewButton("中止する", func() {
-		pop.Hide()
-		w.leave()
-		w.s.runner.Run("申請を中止しています…", false, func(ctx context.Context) error {
-			return w.s.desk.Abandon(ctx, w.sess.ID, "窓口で中止")
-		}, func(err error) {
-			if err != nil {
-				w.fail(err, "中止できませんでした。監督者に連絡してください。")
-				return
-			}
+	// The session as stored now: a certificate may have been issued since
+	// the wizard last read it.
+	var sess *session.Session
+	w.s.runner.Run("申請を読み込んでいます…", false, func(ctx context.Context) error {
+		var err error
+		sess, err = w.s.desk.Session(ctx, w.sess.ID)
+		return err
+	}, func(err error) {
+		if err != nil {
+			w.fail(err, "申請を読み込めませんでした。")
+			return
+		}
+		w.abandonDlg = w.s.confirmAbandonSession(sess, func() {
+			w.leave()
 			w.s.showHome()
 		})
 	})
-	yes.Importance = widget.DangerImportance
-	no := widget.NewButton("続ける", func() { pop.Hide() })
-	text := widget.NewLabel("この申請を中止します。発行済みの証明書があれば失効させます。よろしいですか。")
-	text.Wrapping = fyne.TextWrapWord
-	pop = widget.NewModalPopUp(container.NewPadded(container.NewVBox(text, container.NewHBox(no, yes))), w.s.win.Canvas())
-	pop.Resize(fyne.NewSize(560, pop.MinSize().Height))
-	pop.Show()
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"madoguchi/app/registry"
+	"madoguchi/app/session"
 	"madoguchi/forms"
 )
 
@@ -40,7 +41,7 @@ func findResident(t *testing.T, s *Shell, want func(registry.Resident) bool) reg
 }
 
 func needsSubstitute(r registry.Resident) bool {
-	return r.Status == registry.StatusResident && forms.CheckCharset(forms.CertificateText(r.FamilyName+r.GivenName)) != nil
+	return r.Status == registry.StatusResident && ofAge(r) && forms.CheckCharset(forms.CertificateText(r.FamilyName+r.GivenName)) != nil
 }
 
 // openWizard signs a clerk in and starts a procedure from the home screen.
@@ -219,19 +220,37 @@ func TestWizardBlocksARegistryMismatch(t *testing.T) {
 }
 
 func TestWizardBlocksAnIneligibleResident(t *testing.T) {
-	s, wz := openWizard(t, '1')
-	r := findResident(t, s, func(r registry.Resident) bool { return r.Status != registry.StatusResident })
-	pickResident(t, s, wz, r.Code)
-	enter(s, wz)
-	if wz.Step() != stepIdentity || !wz.primary.Disabled() {
-		t.Fatalf("step %q, primary enabled %v", wz.Step(), !wz.primary.Disabled())
-	}
-	var body string
-	for _, txt := range texts(s.win) {
-		body += txt + "\n"
-	}
-	if !strings.Contains(body, r.Status.Label()) || !strings.Contains(body, "できません") {
-		t.Fatalf("no reason shown for status %s:\n%s", r.Status.Label(), body)
+	for _, c := range []struct {
+		name string
+		fits func(registry.Resident) bool
+		want func(registry.Resident) string
+	}{
+		{"not a current resident", func(r registry.Resident) bool { return r.Status != registry.StatusResident },
+			func(r registry.Resident) string { return r.Status.Label() }},
+		{"under 15", func(r registry.Resident) bool {
+			return r.Status == registry.StatusResident && session.Age(r.Birth, forms.Today()) < 15
+		}, func(registry.Resident) string { return "15歳未満" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, wz := openWizard(t, '1')
+			r := findResident(t, s, c.fits)
+			// Refused when the resident is chosen: the form never opens
+			// and no session is recorded.
+			test.Type(wz.search.code, r.Code)
+			wz.search.code.OnSubmitted(r.Code)
+			s.runner.Wait()
+			wz.search.code.OnSubmitted(r.Code)
+			s.runner.Wait()
+			if wz.Step() != stepSearch || wz.sess != nil {
+				t.Fatalf("step %q, session %v for an ineligible resident", wz.Step(), wz.sess)
+			}
+			if msg := wz.Message(); !strings.Contains(msg, c.want(r)) || !strings.Contains(msg, "できません") {
+				t.Fatalf("message %q does not give the reason %q", msg, c.want(r))
+			}
+			if open, err := s.desk.Interrupted(context.Background()); err != nil || len(open) != 0 {
+				t.Fatalf("sessions recorded: %v %v", open, err)
+			}
+		})
 	}
 }
 

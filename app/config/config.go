@@ -68,6 +68,9 @@ type Config struct {
 	// on printouts; may be empty.
 	Office   string   `toml:"office"`
 	Printing Printing `toml:"printing"`
+	// MinAge is the age from which the signing certificate is issued
+	// (min_age; 0 or absent means 15).
+	MinAge int `toml:"min_age,omitempty"`
 
 	// Demo marks the embedded default: demo registry, demo staff accounts,
 	// emulated card and in-process CA. It is never read from a file.
@@ -188,6 +191,9 @@ func (c Config) Validate() error {
 	need(c.Municipality, "municipality")
 	need(c.Prefecture, "prefecture")
 	need(c.MasterSecretFile, "master_secret_file")
+	if c.MinAge < 0 {
+		errs = append(errs, fmt.Errorf("min_age %d is negative", c.MinAge))
+	}
 	switch c.Reader.Mode {
 	case ReaderPCSC, ReaderEmulated:
 	default:

@@ -138,3 +138,16 @@ func TestWriteThenLoad(t *testing.T) {
 		t.Fatalf("round trip: %+v vs %+v", got, c)
 	}
 }
+
+func TestMinAge(t *testing.T) {
+	c, err := Load(write(t, "min_age = 18\n"+full))
+	if err != nil || c.MinAge != 18 {
+		t.Fatalf("min_age 18: %d %v", c.MinAge, err)
+	}
+	if c, err := Load(write(t, full)); err != nil || c.MinAge != 0 {
+		t.Fatalf("absent min_age: %d %v", c.MinAge, err)
+	}
+	if _, err := Load(write(t, "min_age = -1\n"+full)); err == nil || !strings.Contains(err.Error(), "min_age") {
+		t.Fatalf("negative min_age: %v", err)
+	}
+}

@@ -66,6 +66,7 @@ const (
 	FieldStatus          Field = "status"
 	FieldRegisteredOn    Field = "registered_on"
 	FieldStatusChangedOn Field = "status_changed_on"
+	FieldAdultWard       Field = "adult_ward" // optional: 成年被後見人 (1/0, 該当/空)
 )
 
 // Label is the field's Japanese column name.
@@ -97,6 +98,8 @@ func (f Field) Label() string {
 		return "住民となった日"
 	case FieldStatusChangedOn:
 		return "異動日"
+	case FieldAdultWard:
+		return "成年被後見人"
 	}
 	return string(f)
 }
@@ -119,6 +122,7 @@ func init() {
 		FieldStatus:          {"状態", "住民状態", "住民区分", "異動区分", "status"},
 		FieldRegisteredOn:    {"住民となった日", "住定日", "registeredon"},
 		FieldStatusChangedOn: {"異動日", "消除日", "異動年月日", "statuschangedon"},
+		FieldAdultWard:       {"成年被後見人", "被後見人", "成年後見", "adultward"},
 	} {
 		for _, n := range names {
 			headerAliases[headerKey(n)] = f
@@ -316,6 +320,17 @@ func parseStatus(s string) (Status, bool) {
 	return 0, false
 }
 
+// parseAdultWard reads the registry's 成年被後見人 flag; empty means not.
+func parseAdultWard(s string) (bool, bool) {
+	switch strings.ToLower(forms.NormalizeText(strings.TrimSpace(s))) {
+	case "", "0", "否", "非該当", "なし", "no", "false":
+		return false, true
+	case "1", "該当", "成年被後見人", "被後見人", "あり", "yes", "true":
+		return true, true
+	}
+	return false, false
+}
+
 // splitName splits "氏 名" (any white space) at the first space.
 func splitName(s string) (string, string) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\u3000", " "))
@@ -401,6 +416,11 @@ func parseRow(rec []string, cols map[Field]int) (Resident, []Problem) {
 		probs = append(probs, Problem{string(FieldStatus), "unknown status " + strconv.Quote(st),
 			fmt.Sprintf("状態「%s」を読み取れません（住民・転出・死亡・消除）。", st)})
 		r.Status = StatusResident
+	}
+	ward, _ := get(FieldAdultWard)
+	if r.AdultWard, ok = parseAdultWard(ward); !ok {
+		probs = append(probs, Problem{string(FieldAdultWard), "unknown adult ward flag " + strconv.Quote(ward),
+			fmt.Sprintf("成年被後見人「%s」を読み取れません（1・0、該当・空欄）。", ward)})
 	}
 	r.Address, _ = get(FieldAddress)
 	r = r.Normalize()

@@ -224,6 +224,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(goodCSV))
 	f.Add([]byte("住民コード,氏名,ふりがな,生年月日,性別,住所\n1,\"a\nb\",c,d,e,f\n"))
 	f.Add([]byte{0x82, 0xa0, 0x2c, 0x0a})
+	f.Add([]byte("住民コード,氏,名,氏ふりがな,名ふりがな,生年月日,性別,住所,成年被後見人\n12345678903,山田,太郎,やまだ,たろう,19800101,1,東京都,該当\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var emitted []int
 		rep, err := Parse(context.Background(), bytes.NewReader(data), ImportOptions{}, func(line int, r Resident) error {
@@ -254,4 +255,42 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestImportAdultWardColumn(t *testing.T) {
+	header := "住民コード,氏,名,氏ふりがな,名ふりがな,生年月日,性別,住所,成年被後見人\n"
+	row := func(code, ward string) string {
+		return fmt.Sprintf("%s,山田,太郎,やまだ,たろう,19800101,1,東京都千代田区本町一丁目１番１号,%s\n", code, ward)
+	}
+	for _, tt := range []struct {
+		name string
+		data string
+		want map[string]bool // code → AdultWard; nil when the file is refused
+	}{
+		{"flags", header + row("12345678903", "1") + row("23456789014", "") + row("34567890125", "該当") + row("45678901236", "0"),
+			map[string]bool{"12345678903": true, "23456789014": false, "34567890125": true, "45678901236": false}},
+		{"no column", goodCSV, map[string]bool{"12345678903": false, "23456789014": false}},
+		{"unreadable flag", header + row("12345678903", "たぶん"), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g, _ := openRegistry(t)
+			_, err := importString(t, g, []byte(tt.data), ImportOptions{})
+			if tt.want == nil {
+				var ie *ImportError
+				if !errors.As(err, &ie) || len(ie.Report.Rejected) != 1 || !strings.Contains(ie.Report.Rejected[0].Message(), "成年被後見人") {
+					t.Fatalf("Import = %v, want a refusal naming 成年被後見人", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for code, want := range tt.want {
+				r, err := g.Get(context.Background(), code)
+				if err != nil || r.AdultWard != want {
+					t.Errorf("%s: AdultWard %v (%v), want %v", code, r.AdultWard, err, want)
+				}
+			}
+		})
+	}
 }

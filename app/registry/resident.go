@@ -63,6 +63,7 @@ type Resident struct {
 	Status          Status
 	RegisteredOn    forms.Date // 住民となった日 (may be zero)
 	StatusChangedOn forms.Date // 異動日 of 転出, 死亡, 消除 (may be zero)
+	AdultWard       bool       // 成年被後見人, where the registry carries it (false otherwise)
 }
 
 // Name returns 氏 and 名 separated by a full-width space.
@@ -295,14 +296,14 @@ func (g *Registry) now() time.Time {
 	return time.Now()
 }
 
-const residentColumns = "code, family_name, given_name, family_kana, given_kana, birth, sex, address, status, registered_on, status_changed_on"
+const residentColumns = "code, family_name, given_name, family_kana, given_kana, birth, sex, address, status, registered_on, status_changed_on, adult_ward"
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanResident(s scanner) (Resident, error) {
 	var r Resident
 	var birth, reg, changed string
-	if err := s.Scan(&r.Code, &r.FamilyName, &r.GivenName, &r.FamilyKana, &r.GivenKana, &birth, &r.Sex, &r.Address, &r.Status, &reg, &changed); err != nil {
+	if err := s.Scan(&r.Code, &r.FamilyName, &r.GivenName, &r.FamilyKana, &r.GivenKana, &birth, &r.Sex, &r.Address, &r.Status, &reg, &changed, &r.AdultWard); err != nil {
 		return Resident{}, err
 	}
 	r.Birth = parseStoredDate(birth)
@@ -343,13 +344,13 @@ func (g *Registry) Count(ctx context.Context) (int, error) {
 }
 
 const upsertSQL = `INSERT INTO residents (` + residentColumns + `, kana_key, given_kana_key, name_key, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (code) DO UPDATE SET
 		family_name = excluded.family_name, given_name = excluded.given_name,
 		family_kana = excluded.family_kana, given_kana = excluded.given_kana,
 		birth = excluded.birth, sex = excluded.sex, address = excluded.address,
 		status = excluded.status, registered_on = excluded.registered_on,
-		status_changed_on = excluded.status_changed_on,
+		status_changed_on = excluded.status_changed_on, adult_ward = excluded.adult_ward,
 		kana_key = excluded.kana_key, given_kana_key = excluded.given_kana_key,
 		name_key = excluded.name_key, updated_at = excluded.updated_at`
 
@@ -357,7 +358,7 @@ const upsertSQL = `INSERT INTO residents (` + residentColumns + `, kana_key, giv
 // record.
 func rowArgs(r Resident, now string) []any {
 	return []any{r.Code, r.FamilyName, r.GivenName, r.FamilyKana, r.GivenKana, r.Birth.String(), int(r.Sex), r.Address, int(r.Status),
-		storedDate(r.RegisteredOn), storedDate(r.StatusChangedOn),
+		storedDate(r.RegisteredOn), storedDate(r.StatusChangedOn), r.AdultWard,
 		stripSpaces(r.FamilyKana + r.GivenKana), stripSpaces(r.GivenKana), nameKey(r.FamilyName + r.GivenName), now}
 }
 

@@ -242,7 +242,7 @@ func (g *Registry) Search(ctx context.Context, q Query) (Result, error) {
 	for rows.Next() {
 		var r Resident
 		var birth, reg, changed, kk, nk string
-		if err := rows.Scan(&r.Code, &r.FamilyName, &r.GivenName, &r.FamilyKana, &r.GivenKana, &birth, &r.Sex, &r.Address, &r.Status, &reg, &changed, &kk, &nk); err != nil {
+		if err := rows.Scan(&r.Code, &r.FamilyName, &r.GivenName, &r.FamilyKana, &r.GivenKana, &birth, &r.Sex, &r.Address, &r.Status, &reg, &changed, &r.AdultWard, &kk, &nk); err != nil {
 			return Result{}, err
 		}
 		r.Birth, r.RegisteredOn, r.StatusChangedOn = parseStoredDate(birth), parseStoredDate(reg), parseStoredDate(changed)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"madoguchi/app/audit"
 	"madoguchi/app/prefecture"
 	"madoguchi/app/records"
 	"madoguchi/forms"
@@ -82,6 +83,10 @@ func (m *Manager) ResetPIN(ctx context.Context, by, id string, card Card, pin, c
 	serial := records.FormatSerial(onCard.SerialNumber)
 	rec, err := records.Get(ctx, m.db, serial)
 	if err != nil || rec.ResidentCode != s.ResidentCode || !rec.ValidAt(m.now()) || rec.Status != records.CertValid || !sameDER(rec, onCard) {
+		if _, aerr := audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.card_refused", SessionID: s.ID, Subject: s.ResidentCode,
+			Detail: "暗証番号初期化を拒否：" + ErrCardCertificate.UserMessage() + "（証明書シリアル " + serial + "）"}); aerr != nil {
+			return errors.Join(ErrCardCertificate, aerr)
+		}
 		return ErrCardCertificate
 	}
 	if err := card.ResetPIN(ctx, m.master, pin, confirm); err != nil {
@@ -112,6 +117,24 @@ func (m *Manager) Abandon(ctx context.Context, by, id, reason string) error {
 	return m.end(ctx, s, by, Abandoned, reason)
 }
 
+// AbandonRevoking is Abandon with the revocation reason the clerk chose
+// for a certificate issued to the session (resident-request or
+// key-compromise; superseded is the CA's own).
+func (m *Manager) AbandonRevoking(ctx context.Context, by, id, reason string, rev prefecture.Reason) error {
+	if !rev.Valid() || rev == prefecture.ReasonSuperseded {
+		return &Error{"revocation reason not one an RA may ask for", "失効の理由を選んでください。"}
+	}
+	defer m.lock(id)()
+	s, err := m.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s.State.Terminal() {
+		return &StateError{ID: id, Have: s.State}
+	}
+	return m.endWith(ctx, s, by, Abandoned, reason, rev)
+}
+
 // fail ends s in Failed because of cause, revoking any certificate issued
 // to it, and returns a *FailedError. If the revocation cannot be done the
 // session stays open and the cause is returned with that error.
@@ -122,8 +145,14 @@ func (m *Manager) fail(ctx context.Context, s *Session, by string, cause error) 
 	return &FailedError{ID: s.ID, Err: cause}
 }
 
-// end moves s to Abandoned or Failed after revoking its certificate.
+// end moves s to Abandoned or Failed after revoking its certificate at
+// the resident's request.
 func (m *Manager) end(ctx context.Context, s *Session, by string, to State, reason string) error {
+	return m.endWith(ctx, s, by, to, reason, prefecture.ReasonResidentRequest)
+}
+
+// endWith is end with the revocation reason rev.
+func (m *Manager) endWith(ctx context.Context, s *Session, by string, to State, reason string, rev prefecture.Reason) error {
 	if s.State == Requesting && s.CertSerial == "" {
 		// The CA may or may not have issued: ask again (it answers the same
 		// request with the same certificate) so that nothing is left valid.
@@ -161,11 +190,11 @@ func (m *Manager) end(ctx context.Context, s *Session, by string, to State, reas
 			if err != nil {
 				return err
 			}
-			rev, err := m.ca.Revoke(ctx, n, prefecture.ReasonResidentRequest)
+			done, err := m.ca.Revoke(ctx, n, rev)
 			if err != nil {
 				return err
 			}
-			revokedAt, revokedReason = rev.RevokedAt, rev.Reason.String()
+			revokedAt, revokedReason = done.RevokedAt, done.Reason.String()
 			note += "; certificate " + s.CertSerial + " revoked"
 		}
 	}

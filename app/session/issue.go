@@ -23,14 +23,17 @@ import (
 
 // Start accepts an application form (申請受付) for the resident with the
 // given 住民コード and opens a session of the form's kind in Received. The
-// form must validate; the resident must exist and have no other open
-// session. by is the clerk's staff ID.
+// form must validate; the resident must exist, be Eligible for the
+// form's kind on its application date, and have no other open session. by is the clerk's staff ID.
 func (m *Manager) Start(ctx context.Context, by, residentCode string, app forms.Application) (*Session, error) {
 	if err := app.Validate(); err != nil {
 		return nil, err
 	}
 	r, err := m.reg.Get(ctx, residentCode)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.Eligible(ctx, r.Code, app.Kind, app.AppliedOn); err != nil {
 		return nil, err
 	}
 	appJSON, err := json.Marshal(app)
@@ -138,7 +141,10 @@ func (m *Manager) CheckIdentity(ctx context.Context, by, id string, docs []ident
 		if errors.As(err, &ce) && ce.Status != 0 {
 			return nil, m.fail(ctx, s, by, err)
 		}
-		audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.identity_refused", SessionID: s.ID, Subject: s.ResidentCode, Detail: err.Error()})
+		if _, aerr := audit.Record(ctx, m.db, audit.Entry{Staff: by, Action: "session.identity_refused", SessionID: s.ID, Subject: s.ResidentCode,
+			Detail: "本人確認不可：" + userMessage(err)}); aerr != nil {
+			return nil, errors.Join(err, aerr)
+		}
 		return nil, err
 	}
 	out := &IdentityOutcome{Documents: docs}

@@ -99,6 +99,10 @@ type Manager struct {
 	// fails and its certificate is revoked). The default is the package's
 	// CardUnusable; other card errors leave the step to retry.
 	CardUnusable func(error) bool
+
+	// MinAge is the age from which the signing certificate is issued
+	// (DefaultMinAge when 0).
+	MinAge int
 }
 
 // Options configure a Manager.
@@ -107,6 +111,7 @@ type Options struct {
 	Master       []byte // the municipality's master secret (per-card keys and PUKs derive from it)
 	Prefecture   string // for the request's subject, e.g. 東京都
 	Municipality string // e.g. 千代田区
+	MinAge       int    // see Manager.MinAge
 }
 
 // NewManager returns a Manager. It keeps a copy of the master secret.
@@ -114,7 +119,7 @@ func NewManager(db *store.DB, o Options) *Manager {
 	return &Manager{
 		db: db, reg: registry.New(db), ca: o.CA, master: append([]byte(nil), o.Master...),
 		prefecture: o.Prefecture, municipal: o.Municipality, locks: map[string]*sync.Mutex{},
-		CardUnusable: CardUnusable,
+		CardUnusable: CardUnusable, MinAge: o.MinAge,
 	}
 }
 
