@@ -85,9 +85,11 @@ func Migrations() ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migration %s: expected version %d", m.Name, i+1)
+	// Versions must be unique; gaps are allowed, so that branches may
+	// number their migrations apart (each is applied once, by version).
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s have the same version", ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
@@ -180,10 +182,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return &OpenError{Path: db.path, Err: err}
 	}
-	if cur > len(ms) {
-		return &SchemaTooNewError{Path: db.path, Have: cur, Know: len(ms)}
+	if know := ms[len(ms)-1].Version; cur > know {
+		return &SchemaTooNewError{Path: db.path, Have: cur, Know: know}
 	}
-	for _, m := range ms[cur:] {
+	for _, m := range ms {
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
 			// Another process may have migrated meanwhile: re-check inside
 			// the write lock.
