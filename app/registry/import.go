@@ -537,8 +537,11 @@ func parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line 
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		var line int
+		if err == nil {
+			line, _ = cr.FieldPos(0)
+		} else {
+			// FieldPos panics when the malformed record has no field.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
