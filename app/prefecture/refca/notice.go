@@ -117,3 +117,9 @@ func (ca *CA) NoticeCount(ctx context.Context) (int, error) {
 	err := ca.store.db.QueryRowContext(ctx, "SELECT count(*) FROM notices").Scan(&n)
 	return n, err
 }
+
+// WrapHandler puts wrap around the server's handler, to observe or disturb
+// requests in tests. Call it before Serve.
+func (s *Server) WrapHandler(wrap func(http.Handler) http.Handler) {
+	s.http.Handler = wrap(s.http.Handler)
+}
