@@ -162,6 +162,7 @@ func (s *Shell) homeActions() []homeAction {
 		{fyne.Key5, "中断中の申請", false, s.showInterrupted},
 		{fyne.Key6, "交付記録", true, s.showRecords},
 		{fyne.Key7, "住民データ取込", true, s.showRegistryImport},
+		{fyne.Key9, "異動通知", true, s.showNotices},
 	}
 }
 
