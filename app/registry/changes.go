@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,15 +111,70 @@ type importState struct {
 	holders map[string]*holder
 }
 
-// contentHash is a hash of everything the registry stores of r.
+// contentHash is a hash of everything the registry stores of r, over
+// the stored forms of its values (see rowArgs), so that hashRow of the
+// stored columns gives the same number.
 func contentHash(r Resident) uint64 {
-	h := fnv.New64a()
-	for _, s := range []string{r.Code, r.FamilyName, r.GivenName, r.FamilyKana, r.GivenKana, storedDate(r.Birth),
-		strconv.Itoa(int(r.Sex)), r.Address, strconv.Itoa(int(r.Status)), storedDate(r.RegisteredOn), storedDate(r.StatusChangedOn)} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	var b, reg, changed [10]byte
+	h := newRowHash()
+	h.str(r.Code)
+	h.str(r.FamilyName)
+	h.str(r.GivenName)
+	h.str(r.FamilyKana)
+	h.str(r.GivenKana)
+	h.bytes(dateBytes(&b, r.Birth))
+	h.int(int64(r.Sex))
+	h.str(r.Address)
+	h.int(int64(r.Status))
+	h.bytes(dateBytes(&reg, r.RegisteredOn))
+	h.bytes(dateBytes(&changed, r.StatusChangedOn))
+	return uint64(h)
+}
+
+// dateBytes writes d as storedDate does (YYYY-MM-DD, empty for the zero
+// date) into buf, without allocating.
+func dateBytes(buf *[10]byte, d forms.Date) []byte {
+	if d.IsZero() {
+		return nil
 	}
-	return h.Sum64()
+	y, m, day := d.Year, int(d.Month), d.Day
+	if y < 0 || y > 9999 {
+		return []byte(d.String())
+	}
+	buf[0], buf[1], buf[2], buf[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	buf[4], buf[5], buf[6] = '-', byte('0'+m/10), byte('0'+m%10)
+	buf[7], buf[8], buf[9] = '-', byte('0'+day/10), byte('0'+day%10)
+	return buf[:]
+}
+
+// rowHash is FNV-1a over the values, each followed by a 0 byte.
+type rowHash uint64
+
+func newRowHash() rowHash { return 14695981039346656037 }
+
+func (h *rowHash) bytes(b []byte) {
+	x := uint64(*h)
+	for _, c := range b {
+		x ^= uint64(c)
+		x *= 1099511628211
+	}
+	x *= 1099511628211 // the separator (0)
+	*h = rowHash(x)
+}
+
+func (h *rowHash) str(s string) {
+	x := uint64(*h)
+	for i := 0; i < len(s); i++ {
+		x ^= uint64(s[i])
+		x *= 1099511628211
+	}
+	x *= 1099511628211
+	*h = rowHash(x)
+}
+
+func (h *rowHash) int(n int64) {
+	var buf [20]byte
+	h.bytes(strconv.AppendInt(buf[:0], n, 10))
 }
 
 // loadState reads the registry's content hashes and the holders of valid
@@ -131,14 +185,27 @@ func loadState(ctx context.Context, tx *sql.Tx, now time.Time) (*importState, er
 	if err != nil {
 		return nil, err
 	}
+	var code, fam, giv, fkana, gkana, birth, addr, reg, changed sql.RawBytes
+	var sex, status int64
 	for rows.Next() {
-		r, err := scanResident(rows)
-		if err != nil {
+		if err := rows.Scan(&code, &fam, &giv, &fkana, &gkana, &birth, &sex, &addr, &status, &reg, &changed); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if n, ok := codeNumber(r.Code); ok {
-			st.hashes[n] = contentHash(r)
+		h := newRowHash()
+		h.bytes(code)
+		h.bytes(fam)
+		h.bytes(giv)
+		h.bytes(fkana)
+		h.bytes(gkana)
+		h.bytes(birth)
+		h.int(sex)
+		h.bytes(addr)
+		h.int(status)
+		h.bytes(reg)
+		h.bytes(changed)
+		if n, ok := codeNumber(string(code)); ok {
+			st.hashes[n] = uint64(h)
 		}
 	}
 	rows.Close()

@@ -621,6 +621,51 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM residents").Scan(&before); err != nil {
 			return err
 		}
+		// The parser sends batches of valid rows; the writer below inserts
+		// them. A failed write cancels the parser.
+		type item struct {
+			line   int
+			r      Resident
+			change *Change
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		// Room for a quarter of a million rows: the parser works on while
+		// the registry's current state is read.
+		batches := make(chan []item, 512)
+		var parseErr error
+		go func() {
+			defer close(batches)
+			var batch []item
+			send := func(it item) error {
+				batch = append(batch, it)
+				if len(batch) == 512 {
+					select {
+					case batches <- batch:
+					case <-pctx.Done():
+						return pctx.Err()
+					}
+					batch = make([]item, 0, 512)
+				}
+				return nil
+			}
+			rep, parseErr = parse(pctx, in, opt,
+				func(line int, r Resident) error { return send(item{line: line, r: r}) },
+				func(line int, c Change) error { return send(item{line: line, change: &c}) })
+			if parseErr == nil && len(batch) > 0 {
+				select {
+				case batches <- batch:
+				case <-pctx.Done():
+				}
+			}
+		}()
+		// However this returns, the parser has stopped before.
+		defer func() {
+			cancel()
+			for range batches {
+			}
+		}()
+
 		st := &importState{hashes: map[uint64]uint64{}, holders: map[string]*holder{}}
 		var rebuild []string
 		if before == 0 {
@@ -642,39 +687,6 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		}
 		defer stmt.Close()
 
-		// The parser sends batches of valid rows; the writer below inserts
-		// them. A failed write cancels the parser.
-		type item struct {
-			line   int
-			r      Resident
-			change *Change
-		}
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		batches := make(chan []item, 8)
-		var parseErr error
-		go func() {
-			defer close(batches)
-			var batch []item
-			send := func(it item) error {
-				batch = append(batch, it)
-				if len(batch) == 512 {
-					select {
-					case batches <- batch:
-					case <-pctx.Done():
-						return pctx.Err()
-					}
-					batch = make([]item, 0, 512)
-				}
-				return nil
-			}
-			rep, parseErr = parse(pctx, in, opt,
-				func(line int, r Resident) error { return send(item{line: line, r: r}) },
-				func(line int, c Change) error { return send(item{line: line, change: &c}) })
-			if parseErr == nil && len(batch) > 0 {
-				batches <- batch
-			}
-		}()
 		var counts struct{ inserted, updated, unchanged int }
 		var planned []PlannedNotice
 		sink := &ImportReport{}
