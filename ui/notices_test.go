@@ -10,8 +10,11 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"madoguchi/app/audit"
+	"madoguchi/app/notice"
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
+	"madoguchi/app/store"
 )
 
 // The check step counts right (issue 13: it said 新規 0件 for 3 new
@@ -136,4 +139,59 @@ func TestNoticesHiddenFromClerks(t *testing.T) {
 	if s.Screen() != "home" {
 		t.Fatalf("clerk reached %q with key 9", s.Screen())
 	}
+}
+
+// A notice the CA refuses shows as failed with the CA's reason, and 再送
+// sends it again.
+func TestNoticesScreenFailedAndRetry(t *testing.T) {
+	ctx := context.Background()
+	s, w := testShell(t)
+	s.noBackground = true
+	signInAs(t, s, "super01")
+	r := findResident(t, s, eligible)
+	issueThroughWizard(t, s, r)
+	// The CA never issued the serial the records now name: it will refuse.
+	db, err := store.Open(ctx, s.counter.Config().DatabasePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "UPDATE certificates SET serial = 'abcdef0123' WHERE resident_code = ?", r.Code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.desk.ImportRegistry(ctx, strings.NewReader("住民コード,異動事由,異動日\n"+r.Code+",転出,2026-11-30\n"), registry.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.showHome()
+	w.Canvas().OnTypedRune()('9')
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		w.Canvas().OnTypedKey()(keyEvent("F5"))
+		s.runner.Wait()
+		if strings.Contains(screenText(w), "【失敗】") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := screenText(w); !strings.Contains(got, "【失敗】") || !strings.Contains(got, "認証局が受け付けませんでした") || !strings.Contains(got, "発行されていません") {
+		t.Fatalf("notices screen:\n%s", got)
+	}
+	retry := findButtons(w)["再送"]
+	if retry == nil {
+		t.Fatal("no 再送 button on a failed notice")
+	}
+	test.Tap(retry)
+	s.runner.Wait()
+	es, err := s.desk.Audit(ctx, audit.Filter{Action: audit.ActionNoticeRetry})
+	if err != nil || len(es) != 1 || es[0].Staff != "super01" {
+		t.Fatalf("retry audit %+v, %v", es, err)
+	}
+	// Refused again: failed after a second attempt.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		ns, _ := s.desk.Notices(ctx, notice.Failed, 0)
+		if len(ns) == 1 && ns[0].Attempts == 2 {
+			return
+		}
+	}
+	t.Fatal("the retried notice was not sent again")
 }
