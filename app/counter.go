@@ -61,6 +61,7 @@ type Counter struct {
 	embedded *refca.Embedded
 	emu      *cardio.EmulatedReader // the demo's reader, nil with PC/SC
 	anchor   *audit.Anchor          // the audit head kept outside the database
+	notices  *noticeRunner          // the background sender of change notices
 
 	readerMu sync.Mutex
 	reader   cardio.Reader
@@ -138,6 +139,7 @@ func (c *Counter) open(ctx context.Context) (err error) {
 	}
 	c.sessions = session.NewManager(c.db, session.Options{CA: c.ca, Master: master, Prefecture: cfg.Prefecture, Municipality: cfg.Municipality, MinAge: cfg.MinAge})
 	c.sessions.Hooks = opt.Hooks
+	c.startNotices()
 
 	if cfg.Reader.Mode == config.ReaderEmulated {
 		c.emu = cardio.NewEmulatedReader("madoguchi 模擬カードリーダー")
@@ -211,6 +213,7 @@ func (c *Counter) dataDir() string {
 // Close stops the embedded CA, wipes the master secret and closes the
 // database. Open sessions stay open for the next run.
 func (c *Counter) Close() error {
+	c.stopNotices()
 	if c.emu != nil {
 		if err := c.saveCardInReader(); err != nil {
 			c.log.Warn("cannot save the emulated card", "err", err)

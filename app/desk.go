@@ -153,7 +153,9 @@ func (d *Desk) ImportRegistry(ctx context.Context, in io.Reader, opt registry.Im
 	if err := d.check(staff.RoleSupervisor); err != nil {
 		return nil, err
 	}
-	return d.c.registry.Import(ctx, d.acct.ID, in, opt)
+	rep, err := d.c.registry.Import(ctx, d.acct.ID, in, opt)
+	d.c.kickNotices(rep)
+	return rep, err
 }
 
 // --- Sessions ---

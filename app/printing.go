@@ -127,6 +127,11 @@ func (d *Desk) DailySummary(ctx context.Context, day forms.Date, office string) 
 	for _, r := range revoked {
 		sum.Revocations = append(sum.Revocations, printing.ReasonCount{Reason: records.ReasonLabel(r.Reason), N: r.N})
 	}
+	n, err := d.NoticeCounts(ctx, day)
+	if err != nil {
+		return printing.DailySummary{}, err
+	}
+	sum.Notices = &printing.NoticeCount{Sent: n.Sent, Pending: n.Pending, Failed: n.Failed}
 	if sum.Head, err = d.auditHead(ctx); err != nil {
 		return printing.DailySummary{}, err
 	}

@@ -34,6 +34,10 @@ type registryImport struct {
 	encoding *widget.Select
 	report   *widget.Label
 	checked  string // the file last checked without errors
+	// checkedSHA256 is the digest of the checked file's content, and
+	// checkedReport its check: 取込 imports that very content or nothing.
+	checkedSHA256 string
+	checkedReport *registry.ImportReport
 }
 
 func (s *Shell) showRegistryImport() {
@@ -62,7 +66,7 @@ func (s *Shell) showRegistryImport() {
 		d.Show()
 	})
 	check := widget.NewButton("検査（書き込みません）", func() { r.run(true) })
-	importButton := widget.NewButton("取込", func() { r.run(false) })
+	importButton := widget.NewButton("取込", r.confirm)
 	importButton.Importance = widget.HighImportance
 	back := widget.NewButton("ホームに戻る (Esc)", s.showHome)
 
@@ -93,6 +97,9 @@ func (r *registryImport) run(dryRun bool) {
 		return
 	}
 	opt := registry.ImportOptions{DryRun: dryRun}
+	if !dryRun {
+		opt.CheckedSHA256 = r.checkedSHA256
+	}
 	for _, e := range importEncodings {
 		if e.label == r.encoding.Selected {
 			opt.Encoding = e.enc
@@ -115,19 +122,22 @@ func (r *registryImport) run(dryRun bool) {
 		var ie *registry.ImportError
 		switch {
 		case errors.As(err, &ie):
-			r.checked = ""
+			r.forget()
 			r.report.SetText(rejectedText(ie.Report))
 		case err != nil:
-			r.checked = ""
+			r.forget()
 			r.report.SetText(userMessage(err, "取り込めませんでした。"))
 		case dryRun:
-			r.checked = path
-			r.report.SetText(fmt.Sprintf("検査しました（%s、%d件）。誤りはありません。新規 %d件、更新 %d件になります。「取込」で書き込みます。",
-				rep.Encoding, rep.Rows, rep.Inserted, rep.Updated))
+			r.checked, r.checkedSHA256, r.checkedReport = path, rep.SHA256, rep
+			r.report.SetText(checkText(rep))
 		default:
-			r.checked = ""
-			r.report.SetText(fmt.Sprintf("取り込みました（%s、%d件：新規 %d件、更新 %d件）。ファイルのSHA-256：%s",
-				rep.Encoding, rep.Rows, rep.Inserted, rep.Updated, rep.SHA256))
+			r.forget()
+			msg := fmt.Sprintf("取り込みました（%s、%s、%d行：%s）。ファイルのSHA-256：%s",
+				rep.Encoding, rep.Shape.Label(), rep.Rows, countsText(rep), rep.SHA256)
+			if rep.Queued > 0 {
+				msg += fmt.Sprintf("\n%d件の電子証明書について、認証局へ異動の通知を送ります（送信状況は「9 異動通知」で確認できます）。", rep.Queued)
+			}
+			r.report.SetText(msg + "\n" + noticesText(rep.Notices))
 		}
 	})
 }
@@ -155,4 +165,84 @@ func (e *fileError) Unwrap() error { return e.err }
 // UserMessage says so in Japanese.
 func (e *fileError) UserMessage() string {
 	return "ファイル「" + e.path + "」を開けません。パスを確かめてください。"
+}
+
+// forget drops the last check: 取込 needs a new one.
+func (r *registryImport) forget() {
+	r.checked, r.checkedSHA256, r.checkedReport = "", "", nil
+}
+
+// confirm asks before 取込, after a passed check of the same file, saying
+// how many rows change and which certificates the import revokes.
+func (r *registryImport) confirm() {
+	path := strings.TrimSpace(r.path.Text)
+	if path == "" || path != r.checked || r.checkedReport == nil {
+		r.report.SetText("取込の前に、このファイルを「検査」してください。")
+		return
+	}
+	rep := r.checkedReport
+	msg := fmt.Sprintf("検査したファイル（%s）を取り込みます。\n%s", rep.Shape.Label(), countsText(rep))
+	if n := len(rep.Notices); n > 0 {
+		msg += fmt.Sprintf("\n\nこの取込により %d件の電子証明書が失効します（認証局へ自動で通知します）。", n)
+	}
+	msg += "\n\nよろしいですか？"
+	r.s.showConfirm("取込の確認", msg, "取り込む", func() { r.run(false) })
+}
+
+// countsText is the counts of a check or an import.
+func countsText(rep *registry.ImportReport) string {
+	if rep.Shape == registry.ShapeChanges {
+		return fmt.Sprintf("異動 %d件（新規 %d件、変更 %d件、変更なし %d件）、誤り %d件",
+			rep.Rows, rep.Inserted, rep.Updated, rep.Unchanged, rep.Refused())
+	}
+	return fmt.Sprintf("新規 %d件、更新 %d件、変更なし %d件、誤り %d件", rep.Inserted, rep.Updated, rep.Unchanged, rep.Refused())
+}
+
+// checkText reports a passed check: the counts and the certificates the
+// import will have revoked, with why.
+func checkText(rep *registry.ImportReport) string {
+	return fmt.Sprintf("検査しました（%s、%s、%d行）。誤りはありません。\n%s\n「取込」で書き込みます。\n%s",
+		rep.Encoding, rep.Shape.Label(), rep.Rows, countsText(rep), noticesText(rep.Notices))
+}
+
+// noticesText lists the certificates an import revokes, or says none.
+func noticesText(ns []registry.PlannedNotice) string {
+	if len(ns) == 0 {
+		return "失効する電子証明書はありません。"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "次の電子証明書（署名用）が失効します（%d件）：\n", len(ns))
+	for _, n := range ns {
+		on := ""
+		if !n.ChangedOn.IsZero() {
+			on = "、異動日 " + n.ChangedOn.String()
+		}
+		fmt.Fprintf(&b, "%d行目　住民コード %s　%s　シリアル %s　変更：%s%s　→ 失効理由：%s\n",
+			n.Line, n.Code, n.Name, n.Serial, n.Cause, on, n.Reason().Japanese())
+	}
+	return b.String()
+}
+
+// showConfirm asks a yes/no question over the window: ok runs the action,
+// やめる (or Esc) closes the question.
+func (s *Shell) showConfirm(title, msg, okLabel string, action func()) {
+	label := widget.NewLabel(msg)
+	label.Wrapping = fyne.TextWrapWord
+	var pop *widget.PopUp
+	prevKey := s.win.Canvas().OnTypedKey()
+	closePop := func() {
+		pop.Hide()
+		s.win.Canvas().SetOnTypedKey(prevKey)
+	}
+	ok := widget.NewButton(okLabel, func() { closePop(); action() })
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton("やめる (Esc)", closePop)
+	pop = widget.NewModalPopUp(container.NewVBox(boldLabel(title), label, container.NewHBox(ok, cancel)), s.win.Canvas())
+	pop.Resize(fyne.NewSize(640, pop.MinSize().Height))
+	s.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			closePop()
+		}
+	})
+	pop.Show()
 }

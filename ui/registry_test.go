@@ -61,6 +61,17 @@ func TestRegistryImport(t *testing.T) {
 		t.Fatalf("check wrote or failed:\n%s", report())
 	}
 	test.Tap(findButtons(w)["取込"])
+	// 取込 asks first; やめる writes nothing.
+	if !strings.Contains(report(), "よろしいですか") {
+		t.Fatalf("no confirmation:\n%s", report())
+	}
+	test.Tap(findButtons(w)["やめる (Esc)"])
+	s.runner.Wait()
+	if imported() != 0 {
+		t.Fatal("imported without confirmation")
+	}
+	test.Tap(findButtons(w)["取込"])
+	test.Tap(findButtons(w)["取り込む"])
 	s.runner.Wait()
 	if !strings.Contains(report(), "取り込みました") || imported() != 1 {
 		t.Fatalf("import:\n%s", report())

@@ -179,6 +179,7 @@ func (s *Shell) homeActions() []homeAction {
 		{fyne.Key6, "交付記録", true, s.showRecords},
 		{fyne.Key7, "住民データ取込", true, s.showRegistryImport},
 		{fyne.Key8, "職員管理", true, s.showStaffAdmin},
+		{fyne.Key9, "異動通知", true, s.showNotices},
 	}
 }
 

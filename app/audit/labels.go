@@ -107,6 +107,8 @@ var reasonLabels = map[string]string{
 	"name-change":      "氏名変更",
 	"death":            "死亡",
 	"superseded":       "新たな証明書の発行",
+	"moved-out":        "転出",
+	"erased":           "住民票の消除",
 }
 
 var roleLabels = map[string]string{"clerk": "窓口職員", "supervisor": "監督者"}

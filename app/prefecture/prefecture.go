@@ -102,6 +102,8 @@ const (
 	ReasonNameChange
 	ReasonDeath
 	ReasonSuperseded
+	ReasonMovedOut // 転出 (異動) → affiliationChanged (3)
+	ReasonErased   // 住民票の消除 (異動) → cessationOfOperation (5)
 )
 
 // RFC 5280 CRL reason codes used by the mapping.
@@ -120,6 +122,8 @@ var reasonNames = map[Reason]struct{ wire, ja string }{
 	ReasonNameChange:      {"name-change", "氏名変更"},
 	ReasonDeath:           {"death", "死亡"},
 	ReasonSuperseded:      {"superseded", "新たな証明書の発行"},
+	ReasonMovedOut:        {"moved-out", "転出"},
+	ReasonErased:          {"erased", "住民票の消除"},
 }
 
 // String returns the wire name, e.g. "key-compromise".
@@ -150,11 +154,11 @@ func (r Reason) CRLReason() int {
 	switch r {
 	case ReasonKeyCompromise:
 		return CRLReasonKeyCompromise
-	case ReasonAddressChange, ReasonNameChange:
+	case ReasonAddressChange, ReasonNameChange, ReasonMovedOut:
 		return CRLReasonAffiliationChanged
 	case ReasonSuperseded:
 		return CRLReasonSuperseded
-	case ReasonDeath:
+	case ReasonDeath, ReasonErased:
 		return CRLReasonCessationOfOperation
 	default:
 		return CRLReasonUnspecified
@@ -197,7 +201,12 @@ const (
 	NoticeAddressChange NoticeKind = iota + 1 // 住所変更
 	NoticeNameChange                          // 氏名変更
 	NoticeDeath                               // 死亡
+	NoticeMovedOut                            // 転出
+	NoticeErased                              // 住民票の消除 (職権消除)
 )
+
+// NoticeKinds lists every notice kind.
+var NoticeKinds = []NoticeKind{NoticeAddressChange, NoticeNameChange, NoticeDeath, NoticeMovedOut, NoticeErased}
 
 // Reason returns the revocation reason the notice leads to.
 func (k NoticeKind) Reason() Reason {
@@ -208,6 +217,10 @@ func (k NoticeKind) Reason() Reason {
 		return ReasonNameChange
 	case NoticeDeath:
 		return ReasonDeath
+	case NoticeMovedOut:
+		return ReasonMovedOut
+	case NoticeErased:
+		return ReasonErased
 	}
 	return 0
 }
@@ -233,7 +246,7 @@ func (k NoticeKind) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *NoticeKind) UnmarshalText(b []byte) error {
-	for _, c := range []NoticeKind{NoticeAddressChange, NoticeNameChange, NoticeDeath} {
+	for _, c := range NoticeKinds {
 		if c.String() == string(b) {
 			*k = c
 			return nil

@@ -67,6 +67,10 @@ type Request struct {
 	Notice NoticeKind `json:"notice,omitempty"`
 	Time   time.Time  `json:"time"`
 	Nonce  string     `json:"nonce"` // base64url, at least 16 random bytes
+	// Key is a change notice's idempotency key (NoticeKeyPattern): the CA
+	// applies a notice once per key and answers a repeated key with its
+	// first answer. Empty for revocations.
+	Key string `json:"key,omitempty"`
 }
 
 // Response is the CA's answer to a signed request.
@@ -215,12 +219,15 @@ func VerifyRequest(body []byte, cert *x509.Certificate, now time.Time) (Request,
 	}
 	switch req.Op {
 	case OpRevoke:
-		if !req.Reason.Valid() || req.Reason == ReasonSuperseded || req.Notice != 0 {
+		if !req.Reason.Valid() || req.Reason == ReasonSuperseded || req.Notice != 0 || req.Key != "" {
 			return bad("revocation request without an allowed reason")
 		}
 	case OpNotice:
 		if !req.Notice.Valid() || req.Reason != 0 {
 			return bad("change notice without a notice kind")
+		}
+		if req.Key != "" && !ValidNoticeKey(req.Key) {
+			return bad("notice key is not 16-64 characters of [A-Za-z0-9_-]")
 		}
 	default:
 		return bad("unknown operation %q", req.Op)

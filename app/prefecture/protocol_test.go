@@ -101,6 +101,17 @@ func TestVerifyRequestRejects(t *testing.T) {
 		{"revoke without reason", sign(func() Request { r := good; r.Reason = 0; return r }()), cert, "allowed reason"},
 		{"revoke as superseded", sign(func() Request { r := good; r.Reason = ReasonSuperseded; return r }()), cert, "allowed reason"},
 		{"notice without kind", sign(func() Request { r := good; r.Op = OpNotice; r.Reason = 0; return r }()), cert, "notice kind"},
+		{"notice key too short", sign(func() Request {
+			r := good
+			r.Op, r.Reason, r.Notice, r.Key = OpNotice, 0, NoticeDeath, "short"
+			return r
+		}()), cert, "notice key"},
+		{"notice key with a name", sign(func() Request {
+			r := good
+			r.Op, r.Reason, r.Notice, r.Key = OpNotice, 0, NoticeDeath, "山田太郎-0123456789abcdef"
+			return r
+		}()), cert, "notice key"},
+		{"revoke with a notice key", sign(func() Request { r := good; r.Key = "0123456789abcdef0123"; return r }()), cert, "allowed reason"},
 		{"two parts", []byte("a.b"), cert, "compact JWS"},
 		{"not base64", []byte("a.b.*"), cert, "base64url"},
 		{"too large", bytes.Repeat([]byte("a"), MaxSignedRequestSize+1), cert, "larger"},
@@ -160,6 +171,8 @@ func TestReasons(t *testing.T) {
 		{ReasonNameChange, "name-change", 3},
 		{ReasonSuperseded, "superseded", 4},
 		{ReasonDeath, "death", 5},
+		{ReasonMovedOut, "moved-out", 3},
+		{ReasonErased, "erased", 5},
 	}
 	for _, tt := range tests {
 		if tt.r.String() != tt.wire || tt.r.CRLReason() != tt.crl || !tt.r.Valid() || tt.r.Japanese() == "不明な理由" {
@@ -180,7 +193,11 @@ func TestReasons(t *testing.T) {
 	if _, err := ParseReason("lost"); err == nil {
 		t.Error("unknown reason parses")
 	}
-	notices := map[NoticeKind]Reason{NoticeAddressChange: ReasonAddressChange, NoticeNameChange: ReasonNameChange, NoticeDeath: ReasonDeath}
+	notices := map[NoticeKind]Reason{NoticeAddressChange: ReasonAddressChange, NoticeNameChange: ReasonNameChange, NoticeDeath: ReasonDeath,
+		NoticeMovedOut: ReasonMovedOut, NoticeErased: ReasonErased}
+	if len(notices) != len(NoticeKinds) {
+		t.Errorf("NoticeKinds lists %d kinds", len(NoticeKinds))
+	}
 	for k, r := range notices {
 		var back NoticeKind
 		b, _ := k.MarshalText()

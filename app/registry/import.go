@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -67,6 +68,7 @@ const (
 	FieldRegisteredOn    Field = "registered_on"
 	FieldStatusChangedOn Field = "status_changed_on"
 	FieldAdultWard       Field = "adult_ward" // optional: 成年被後見人 (1/0, 該当/空)
+	FieldEvent           Field = "event"      // 異動事由: its presence makes a 異動 file
 )
 
 // Label is the field's Japanese column name.
@@ -100,6 +102,8 @@ func (f Field) Label() string {
 		return "異動日"
 	case FieldAdultWard:
 		return "成年被後見人"
+	case FieldEvent:
+		return "異動事由"
 	}
 	return string(f)
 }
@@ -123,6 +127,7 @@ func init() {
 		FieldRegisteredOn:    {"住民となった日", "住定日", "registeredon"},
 		FieldStatusChangedOn: {"異動日", "消除日", "異動年月日", "statuschangedon"},
 		FieldAdultWard:       {"成年被後見人", "被後見人", "成年後見", "adultward"},
+		FieldEvent:           {"異動事由", "異動理由", "事由", "event"},
 	} {
 		for _, n := range names {
 			headerAliases[headerKey(n)] = f
@@ -152,6 +157,9 @@ type ImportOptions struct {
 	NoHeader bool // the first line is data
 	Comma    rune // ',' if zero; '\t' for TSV
 	DryRun   bool // check everything, write nothing
+	// CheckedSHA256, if set, is the digest of the file that passed the
+	// check step (a DryRun): an import of any other content is refused.
+	CheckedSHA256 string
 }
 
 // RowError is one rejected row (or, on line 1, a problem with the header).
@@ -188,15 +196,25 @@ func (e RowError) String() string {
 
 // ImportReport describes an import, successful or not.
 type ImportReport struct {
-	Encoding Encoding      // the encoding used (detected or given)
-	Columns  map[Field]int // 0-based column of each field found
-	Rows     int           // data rows read
-	Inserted int           // new residents
-	Updated  int           // residents already present, replaced
-	Rejected []RowError    // every rejected row, in file order
-	SHA256   string        // hex digest of the file's bytes
-	DryRun   bool
+	Encoding  Encoding      // the encoding used (detected or given)
+	Shape     Shape         // a full snapshot or a 異動 file
+	Columns   map[Field]int // 0-based column of each field found
+	Rows      int           // data rows read
+	Inserted  int           // new residents (rows of a 異動 file: changes)
+	Updated   int           // residents already present whose record changed
+	Unchanged int           // residents already present with the same record
+	Rejected  []RowError    // every rejected row, in file order
+	SHA256    string        // hex digest of the file's bytes
+	DryRun    bool
+	// Notices lists the certificates the import revokes through change
+	// notices to the CA (in a DryRun: would revoke), with the reason.
+	Notices []PlannedNotice
+	// Queued is how many notices the import put in the outbox.
+	Queued int
 }
+
+// Refused is the number of rejected rows.
+func (r *ImportReport) Refused() int { return len(r.Rejected) }
 
 // ImportError is returned when any row is rejected; nothing was written.
 type ImportError struct{ Report *ImportReport }
@@ -284,6 +302,11 @@ func columnsFor(header []string, opt ImportOptions) (map[Field]int, []Problem) {
 			"列" + strings.Join(labels, "または") + "が見つかりません。"})
 	}
 	need(FieldCode)
+	if _, ok := cols[FieldEvent]; ok {
+		// A 異動 file: the other columns are needed only by some events.
+		need(FieldStatusChangedOn)
+		return cols, probs
+	}
 	need(FieldFamilyName, FieldName)
 	need(FieldFamilyKana, FieldKana)
 	need(FieldBirth)
@@ -453,6 +476,12 @@ func codeNumber(code string) (uint64, bool) {
 // report lists every rejected row; if there is any, or if emit fails, Parse
 // returns an error (an *ImportError for rejected rows).
 func Parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line int, r Resident) error) (*ImportReport, error) {
+	return parse(ctx, in, opt, emit, nil)
+}
+
+// parse is Parse that also reads 異動 files, calling emitChange with each
+// valid row of one.
+func parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line int, r Resident) error, emitChange func(line int, c Change) error) (*ImportReport, error) {
 	rep := &ImportReport{Encoding: opt.Encoding, DryRun: opt.DryRun}
 	digest := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(in, digest), 256<<10)
@@ -515,6 +544,9 @@ func Parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line 
 		}
 	}
 	rep.Columns = cols
+	if _, ok := cols[FieldEvent]; ok {
+		rep.Shape = ShapeChanges
+	}
 
 	seen := make(map[uint64]int32)
 	for {
@@ -525,8 +557,11 @@ func Parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line 
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		var line int
+		if err == nil {
+			line, _ = cr.FieldPos(0)
+		} else {
+			// FieldPos panics when the malformed record has no field.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -539,6 +574,19 @@ func Parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line 
 			continue // a blank line
 		}
 		rep.Rows++
+		if rep.Shape == ShapeChanges {
+			c, probs := parseChangeRow(rec, cols)
+			if len(probs) > 0 {
+				reject(line, c.Resident.Code, probs...)
+				continue
+			}
+			if emitChange != nil && len(rep.Rejected) == 0 {
+				if err := emitChange(line, c); err != nil {
+					return finish(fmt.Errorf("registry: line %d: %w", line, err))
+				}
+			}
+			continue
+		}
 		r, probs := parseRow(rec, cols)
 		if n, ok := codeNumber(r.Code); ok {
 			if first, dup := seen[n]; dup {
@@ -564,30 +612,93 @@ func Parse(ctx context.Context, in io.Reader, opt ImportOptions, emit func(line 
 	return finish(nil)
 }
 
-// Import reads a registry CSV export (see Parse) and inserts or replaces
-// its residents in one transaction. If any row is rejected (or the header
-// lacks a required column), nothing is written and the error is an
-// *ImportError whose report lists every rejected row with its line number.
-// by is the staff ID recorded in the audit trail, for successful and
-// rejected imports alike.
+// Import reads a registry file (see Parse): a full snapshot, whose rows
+// insert or replace residents, or a 異動 file, whose rows change them one
+// event at a time. Everything happens in one transaction. If any row is
+// rejected (or the header lacks a required column), nothing is written and
+// the error is an *ImportError whose report lists every rejected row with
+// its line number. by is the staff ID recorded in the audit trail, for
+// successful and rejected imports alike.
+//
+// The report counts new, updated, unchanged and refused rows, and lists the
+// certificates whose holder's 氏名, 住所 or status the import changes
+// (Notices): with DryRun (the check step) nothing is written; otherwise a
+// change notice for each goes into the outbox in the same transaction, for
+// the background sender to deliver to the CA.
 //
 // Reading and checking run on one goroutine and writing on another. Into
 // an empty registry (the first import) the secondary indexes are dropped
 // and rebuilt after the rows, inside the same transaction, which is much
-// faster than growing them row by row.
+// faster than growing them row by row. Rows whose record did not change
+// are not written again.
 func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt ImportOptions) (*ImportReport, error) {
-	now := store.FormatTime(g.now())
+	nowT := g.now()
+	now := store.FormatTime(nowT)
 	var rep *ImportReport
+	var late []RowError // rows rejected by the writer (a 異動 row naming no resident …)
 	err := g.db.BulkTx(ctx, 512, func(tx *sql.Tx) error {
 		var before int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM residents").Scan(&before); err != nil {
 			return err
 		}
+		// The parser sends batches of valid rows; the writer below inserts
+		// them. A failed write cancels the parser.
+		type item struct {
+			line   int
+			r      Resident
+			change *Change
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		// Room for a quarter of a million rows: the parser works on while
+		// the registry's current state is read.
+		batches := make(chan []item, 512)
+		var parseErr error
+		go func() {
+			defer close(batches)
+			var batch []item
+			send := func(it item) error {
+				batch = append(batch, it)
+				if len(batch) == 512 {
+					select {
+					case batches <- batch:
+					case <-pctx.Done():
+						return pctx.Err()
+					}
+					batch = make([]item, 0, 512)
+				}
+				return nil
+			}
+			rep, parseErr = parse(pctx, in, opt,
+				func(line int, r Resident) error { return send(item{line: line, r: r}) },
+				func(line int, c Change) error { return send(item{line: line, change: &c}) })
+			if parseErr == nil && len(batch) > 0 {
+				select {
+				case batches <- batch:
+				case <-pctx.Done():
+				}
+			}
+		}()
+		// However this returns, the parser has stopped before.
+		defer func() {
+			cancel()
+			for range batches {
+			}
+		}()
+
+		st := &importState{hashes: map[uint64]uint64{}, holders: map[string]*holder{}}
 		var rebuild []string
-		if before == 0 && !opt.DryRun {
+		if before == 0 {
+			if !opt.DryRun {
+				var err error
+				if rebuild, err = dropIndexes(ctx, tx); err != nil {
+					return err
+				}
+			}
+		} else {
 			var err error
-			if rebuild, err = dropIndexes(ctx, tx); err != nil {
-				return err
+			if st, err = loadState(ctx, tx, nowT); err != nil {
+				return fmt.Errorf("registry: reading the registry before the import: %w", err)
 			}
 		}
 		stmt, err := tx.PrepareContext(ctx, upsertSQL)
@@ -596,68 +707,92 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		}
 		defer stmt.Close()
 
-		// The parser sends batches of valid rows; the writer below inserts
-		// them. A failed write cancels the parser.
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		batches := make(chan []Resident, 8)
-		var parseErr error
-		go func() {
-			defer close(batches)
-			var batch []Resident
-			rep, parseErr = Parse(pctx, in, opt, func(line int, r Resident) error {
-				if opt.DryRun {
-					return nil
-				}
-				batch = append(batch, r)
-				if len(batch) == 512 {
-					select {
-					case batches <- batch:
-					case <-pctx.Done():
-						return pctx.Err()
-					}
-					batch = make([]Resident, 0, 512)
-				}
-				return nil
-			})
-			if parseErr == nil && len(batch) > 0 {
-				batches <- batch
-			}
-		}()
-		written := 0
+		var counts struct{ inserted, updated, unchanged int }
+		var planned []PlannedNotice
+		sink := &ImportReport{}
+		overlay := map[string]Resident{}
 		var writeErr error
 		for batch := range batches {
 			if writeErr != nil {
 				continue // drain
 			}
-			for _, r := range batch {
+			for _, it := range batch {
+				r, on := it.r, forms.Date{}
+				if it.change != nil {
+					cur, err := g.current(ctx, tx, it.change.Resident.Code)
+					if err != nil {
+						writeErr = err
+						cancel()
+						break
+					}
+					if o, ok := overlay[it.change.Resident.Code]; ok {
+						cur = &o // an earlier row of this file changed it
+					}
+					var probs []Problem
+					if r, probs = applyChange(cur, *it.change); len(probs) > 0 {
+						late = append(late, RowError{Line: it.line, Code: it.change.Resident.Code, Problems: probs})
+						continue
+					}
+					on = it.change.Date
+				}
+				n, _ := codeNumber(r.Code)
+				h := contentHash(r)
+				old, known := st.hashes[n]
+				switch {
+				case !known:
+					counts.inserted++
+				case old == h:
+					counts.unchanged++
+					continue
+				default:
+					counts.updated++
+				}
+				st.hashes[n] = h
+				if it.change != nil {
+					overlay[r.Code] = r
+				}
+				st.plan(sink, it.line, r, on)
+				if opt.DryRun || len(late) > 0 {
+					continue
+				}
 				if _, err := stmt.ExecContext(ctx, rowArgs(r, now)...); err != nil {
 					writeErr = fmt.Errorf("registry: resident %s: %w", r.Code, err)
 					cancel()
 					break
 				}
-				written++
 			}
 		}
+		planned = sink.Notices
 		if writeErr != nil {
 			return writeErr
 		}
+		if parseErr == nil && len(late) > 0 {
+			rep.Rejected = append(rep.Rejected, late...)
+			sort.SliceStable(rep.Rejected, func(i, j int) bool { return rep.Rejected[i].Line < rep.Rejected[j].Line })
+			parseErr = &ImportError{Report: rep}
+		}
+		if rep != nil {
+			rep.Inserted, rep.Updated, rep.Unchanged = counts.inserted, counts.updated, counts.unchanged
+			rep.Notices = planned
+		}
 		if parseErr != nil || opt.DryRun {
 			return parseErr
+		}
+		if opt.CheckedSHA256 != "" && opt.CheckedSHA256 != rep.SHA256 {
+			return ErrNotChecked
 		}
 		for _, q := range rebuild {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("registry: rebuild index: %w", err)
 			}
 		}
-		var after int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM residents").Scan(&after); err != nil {
+		_, err = audit.Append(ctx, tx, audit.Entry{Staff: by, Action: audit.ActionRegistryImport,
+			Detail: fmt.Sprintf("%s, %d rows: %d inserted, %d updated, %d unchanged; %d change notices; %s; sha256 %s",
+				rep.Shape.Label(), rep.Rows, rep.Inserted, rep.Updated, rep.Unchanged, len(planned), rep.Encoding, rep.SHA256)})
+		if err != nil {
 			return err
 		}
-		rep.Inserted = after - before
-		rep.Updated = written - rep.Inserted
-		_, err = audit.Append(ctx, tx, audit.Entry{Staff: by, Action: audit.ActionRegistryImport,
-			Detail: fmt.Sprintf("%d rows: %d inserted, %d updated; %s; sha256 %s", rep.Rows, rep.Inserted, rep.Updated, rep.Encoding, rep.SHA256)})
+		rep.Queued, err = writeNotices(ctx, tx, by, rep.SHA256, planned, nowT)
 		return err
 	})
 	var ie *ImportError
@@ -673,6 +808,34 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		g.db.ExecContext(ctx, "PRAGMA optimize")
 	}
 	return rep, nil
+}
+
+// ErrNotChecked is returned by Import when ImportOptions.CheckedSHA256 is
+// not the digest of the file being imported: the file changed after its
+// check, or was never checked.
+var ErrNotChecked = &notCheckedError{}
+
+type notCheckedError struct{}
+
+func (*notCheckedError) Error() string {
+	return "registry: the file is not the one that passed the check"
+}
+
+// UserMessage says what happened in Japanese.
+func (*notCheckedError) UserMessage() string {
+	return "ファイルの内容が確認したときと異なります。もう一度「確認」を行ってから取り込んでください。住民データは更新していません。"
+}
+
+// current returns the stored record of code, or nil.
+func (g *Registry) current(ctx context.Context, tx *sql.Tx, code string) (*Resident, error) {
+	r, err := scanResident(tx.QueryRowContext(ctx, "SELECT "+residentColumns+" FROM residents WHERE code = ?", code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // dropIndexes drops the secondary indexes of the residents table and

@@ -223,3 +223,31 @@ func TestTimeRoundTrip(t *testing.T) {
 		t.Error("empty not zero")
 	}
 }
+
+// A migration numbered below the database's version but never applied (a
+// branch merged later) is applied at the next Open.
+func TestMigrationGapFilledLater(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "counter.db")
+	db, err := Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Forget migration 2 as if it had not existed when the file was made.
+	if _, err := db.ExecContext(ctx, "DELETE FROM schema_migrations WHERE version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "ALTER TABLE sessions DROP COLUMN revoke_reason"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'revoke_reason'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("migration 2 not applied again: %d, %v", n, err)
+	}
+}

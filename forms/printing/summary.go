@@ -19,6 +19,15 @@ type DailySummary struct {
 	Counts      []Count       // how many sessions each clerk ended with each kind and result
 	Revocations []ReasonCount // certificates revoked that day, by reason (at the counter or at the CA)
 	Head        AuditHead     // the audit log's head when printed
+	// Notices counts the day's registry change notices (異動等情報) by
+	// their state now; nil leaves the line out.
+	Notices *NoticeCount
+}
+
+// NoticeCount is how many change notices of a day were sent to the CA,
+// are still waiting, and were refused or failed.
+type NoticeCount struct {
+	Sent, Pending, Failed int
 }
 
 // ReasonCount is how many certificates were revoked for one reason.
@@ -128,6 +137,9 @@ func WriteDailySummary(w io.Writer, font *Font, s DailySummary) (Result, error) 
 			revoked = "失効した証明書（理由別）　" + strings.Join(rs, "　")
 		}
 		d.value(left, 44, width, 6, revoked, "失効理由", "L", bodySize)
+		if n := s.Notices; n != nil {
+			d.label(left, 49, width, 5, fmt.Sprintf("異動等情報の通知　送信済 %d件　未送信 %d件　失敗 %d件", n.Sent, n.Pending, n.Failed), "L", bodySize)
+		}
 
 		var kindKeys, resultKeys, clerkKeys []string
 		total := 0

@@ -478,6 +478,10 @@ func (ca *CA) serveSigned(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	serial := strings.ToLower(strings.TrimLeft(req.Serial, "0"))
+	if op == prefecture.OpNotice && req.Key != "" {
+		ca.serveKeyedNotice(ctx, w, t, req, serial, now)
+		return
+	}
 	reason := req.Reason
 	if op == prefecture.OpNotice {
 		reason = req.Notice.Reason()

@@ -571,6 +571,8 @@ func TestChangeNoticeRevokes(t *testing.T) {
 		{prefecture.NoticeAddressChange, prefecture.CRLReasonAffiliationChanged},
 		{prefecture.NoticeNameChange, prefecture.CRLReasonAffiliationChanged},
 		{prefecture.NoticeDeath, prefecture.CRLReasonCessationOfOperation},
+		{prefecture.NoticeMovedOut, prefecture.CRLReasonAffiliationChanged},
+		{prefecture.NoticeErased, prefecture.CRLReasonCessationOfOperation},
 	}
 	for i, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
