@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"madoguchi/app"
+	"madoguchi/app/config"
+	"madoguchi/app/registry"
+	"madoguchi/app/staff"
+	"madoguchi/forms/jpfont"
+)
+
+// soakIssuances is how many issuances BenchmarkSoakIssuances runs per
+// benchmark iteration; MADOGUCHI_SOAK overrides it for a quick look.
+const soakIssuances = 100
+
+// BenchmarkSoakIssuances walks issuances through the widgets on the
+// embedded default with the emulated card and the Japanese theme — search,
+// form, identity, card, the resident's PIN screen, 交付, the receipt — and
+// reports the process's resident memory at the start and after the last
+// issuance (target ≤ 250 MB at the end).
+func BenchmarkSoakIssuances(b *testing.B) {
+	n := soakIssuances
+	if v, err := strconv.Atoi(os.Getenv("MADOGUCHI_SOAK")); err == nil && v > 0 {
+		n = v
+	}
+	font, err := jpfont.Find("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	a.Settings().SetTheme(NewTheme(font.Path, font.Data))
+	w := test.NewWindow(nil)
+	defer w.Close()
+	w.Resize(WindowSize)
+	c, err := app.Open(context.Background(), config.Default(b.TempDir()), app.Options{StaffParams: &cheapStaff})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	s := NewShell(w, c)
+	s.noBackground = true
+	b.Setenv("HOME", b.TempDir()) // receipts go under the temp home
+	test.Type(s.signInID, "clerk01")
+	test.Type(s.signInPassword, staff.DemoPassword)
+	s.signInPassword.OnSubmitted(s.signInPassword.Text)
+	s.runner.Wait()
+	if s.Screen() != "home" {
+		b.Fatalf("screen %q after signing in: %s", s.Screen(), s.signInError.Text)
+	}
+	residents := soakResidents(b, s, n)
+
+	runtime.GC()
+	startRSS := vmRSSKiB()
+	for b.Loop() {
+		for i := 0; i < n; i++ {
+			soakIssue(b, s, residents[i%len(residents)])
+			if (i+1)%10 == 0 {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.Logf("%d issuances: RSS %d MB, Go heap in use %d MB", i+1, vmRSSKiB()/1024, ms.HeapInuse>>20)
+			}
+		}
+	}
+	runtime.GC()
+	endRSS := vmRSSKiB()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(startRSS)/1024, "start-RSS-MB")
+	b.ReportMetric(float64(endRSS)/1024, "end-RSS-MB")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
+	b.ReportMetric(float64(n), "issuances")
+	if endRSS > 250*1024 {
+		b.Errorf("resident memory %d MB after %d issuances, target ≤ 250 MB", endRSS/1024, n)
+	}
+}
+
+// soakResidents returns up to n eligible demo residents.
+func soakResidents(b *testing.B, s *Shell, n int) []registry.Resident {
+	var out []registry.Resident
+	seen := map[string]bool{}
+	for _, prefix := range []string{"a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "si", "su", "se", "so", "ta", "chi", "tsu", "te", "to"} {
+		res, err := s.desk.Search(context.Background(), registry.Query{Kana: prefix, Limit: 500})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res.Residents {
+			if eligible(r) && !seen[r.Code] {
+				seen[r.Code] = true
+				out = append(out, r)
+				if len(out) == n {
+					return out
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		b.Fatal("no eligible demo resident")
+	}
+	return out
+}
+
+// soakIssue issues one certificate through the widgets and goes home.
+func soakIssue(b *testing.B, s *Shell, r registry.Resident) {
+	s.win.Canvas().OnTypedRune()('1')
+	wz := s.wizard
+	if wz == nil || s.Screen() != "issue" {
+		b.Fatalf("screen %q after key 1", s.Screen())
+	}
+	test.Type(wz.search.code, r.Code)
+	wz.search.code.OnSubmitted(r.Code)
+	s.runner.Wait()
+	wz.search.code.OnSubmitted(r.Code)
+	s.runner.Wait()
+	enter(s, wz)
+	wz.typedKey(keyEvent("1"))
+	enter(s, wz)
+	if wz.Step() != stepCard {
+		b.Fatalf("step %q instead of the card for %s: %s", wz.Step(), r.Code, wz.Message())
+	}
+	if _, err := s.counter.InsertBlankCard(); err != nil {
+		b.Fatal(err)
+	}
+	wz.cardPresent()
+	s.runner.Wait()
+	if wz.pinScreen == nil {
+		b.Fatalf("no PIN screen: %s", wz.Message())
+	}
+	s.win.Canvas().Capture() // paint the resident's screen as the window would
+	typePIN(s, wz, residentPIN, residentPIN)
+	if wz.Step() != stepDeliver {
+		b.Fatalf("step %q after the PIN: %s", wz.Step(), wz.Message())
+	}
+	s.win.Canvas().Capture()
+	enter(s, wz) // 交付
+	test.Tap(findButtons(s.win)["交付通知書を印刷"])
+	s.runner.Wait()
+	for _, o := range s.win.Canvas().Overlays().List() {
+		s.win.Canvas().Overlays().Remove(o)
+	}
+	if _, err := s.counter.RemoveCard(); err != nil {
+		b.Fatal(err)
+	}
+	enter(s, wz) // ホームに戻る
+	if s.Screen() != "home" {
+		b.Fatalf("screen %q after the issuance", s.Screen())
+	}
+}
+
+// vmRSSKiB reads this process's resident set size from /proc.
+func vmRSSKiB() int {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return kb
+		}
+	}
+	return 0
+}
