@@ -136,7 +136,7 @@ func ParseMJ(data []byte) (*MJ, error) {
 		case format == 12 && (platform == 3 && encoding == 10 || platform == 0 && (encoding == 4 || encoding == 6)) && f.groups == nil:
 			f.groups = parseFormat12(cm, off)
 		case format == 14 && platform == 0 && encoding == 5:
-			f.uvs, f.hasUVS = parseFormat14(cm, off)
+			f.uvs = parseFormat14(cm, off)
 		}
 	}
 	if f.groups == nil {
@@ -164,13 +164,18 @@ func (f *MJ) Has(r rune) bool {
 }
 
 // VariantGlyph returns the glyph of the ideographic variation sequence
-// base+selector: the variant's own glyph where the font has one, the base
-// glyph where the sequence is the default one, or false.
+// base+selector: the variant's own glyph, or the base's glyph where the
+// font lists the sequence as its default. It reports false for a
+// sequence the font does not list.
 func (f *MJ) VariantGlyph(base, selector rune) (int, bool) {
-	if g, ok := f.uvs[uvsKey{base, selector}]; ok {
-		return g, true
+	g, ok := f.uvs[uvsKey{base, selector}]
+	if !ok {
+		return 0, false
 	}
-	return f.Glyph(base)
+	if g < 0 {
+		return f.Glyph(base)
+	}
+	return g, true
 }
 
 // GlyphName is the glyph's name from the font's post table ("" if none).
@@ -226,10 +231,11 @@ func parseFormat12(cm rd, off int) []cmapGroup {
 	return groups
 }
 
-// parseFormat14 reads the non-default UVS tables of a format 14 subtable.
-func parseFormat14(cm rd, off int) (map[uvsKey]int, map[rune]bool) {
+// parseFormat14 reads the variation sequences of a format 14 subtable:
+// the default ones (drawn with the base glyph, -1) and the others with
+// their glyphs.
+func parseFormat14(cm rd, off int) map[uvsKey]int {
 	uvs := map[uvsKey]int{}
-	bases := map[rune]bool{}
 	n := cm.u32(off + 6)
 	for i := 0; i < n; i++ {
 		rec := off + 10 + 11*i
@@ -237,23 +243,27 @@ func parseFormat14(cm rd, off int) (map[uvsKey]int, map[rune]bool) {
 			break
 		}
 		selector := rune(cm.u24(rec))
-		nonDefault := cm.u32(rec + 7)
-		if nonDefault == 0 {
-			continue
-		}
-		t := off + nonDefault
-		m := cm.u32(t)
-		for j := 0; j < m; j++ {
-			p := t + 4 + 5*j
-			if p+5 > len(cm) {
-				break
+		if def := cm.u32(rec + 3); def != 0 {
+			t := off + def
+			m := cm.u32(t)
+			for j := 0; j < m && t+4+4*j+4 <= len(cm); j++ {
+				p := t + 4 + 4*j
+				start, count := cm.u24(p), int(cm[p+3])
+				for c := start; c <= start+count; c++ {
+					uvs[uvsKey{rune(c), selector}] = -1
+				}
 			}
-			base := rune(cm.u24(p))
-			uvs[uvsKey{base, selector}] = cm.u16(p + 3)
-			bases[base] = true
+		}
+		if nonDefault := cm.u32(rec + 7); nonDefault != 0 {
+			t := off + nonDefault
+			m := cm.u32(t)
+			for j := 0; j < m && t+4+5*j+5 <= len(cm); j++ {
+				p := t + 4 + 5*j
+				uvs[uvsKey{rune(cm.u24(p)), selector}] = cm.u16(p + 3)
+			}
 		}
 	}
-	return uvs, bases
+	return uvs
 }
 
 // postNames returns a lookup of glyph names from a post table of version
