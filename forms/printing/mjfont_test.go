@@ -13,7 +13,7 @@ import (
 // mjSample holds the registry characters every printout must show: some
 // IPAex Gothic has (髙, 﨑), some it lacks, two beyond the BMP (𠮷 U+20BB7,
 // 𠂉 U+20089) and an ideographic variation sequence (葛 + U+E0104).
-var mjSample = []string{"𠮷", "髙", "﨑", "齋", "邊", "德", "𠂉", "葛\U000E0104"}
+var mjSample = []string{"𠮷", "髙", "﨑", "齋", "邊", "德", "𠂉", "𥑺", "葛\U000E0104"}
 
 // mjFont is the test font with the MJ fallback.
 func mjFont(tb testing.TB) *Font {
@@ -31,14 +31,14 @@ func renderMJ(tb testing.TB, font *Font, wantMissing bool) map[string][]byte {
 	tb.Helper()
 	all := strings.Join(mjSample, "")
 	app, info := sampleApplication()
-	app.FamilyName, app.GivenName = "𠮷髙﨑", "齋邊德𠂉葛\U000E0104"
+	app.FamilyName, app.GivenName = "𠮷髙﨑", "齋邊德𠂉𥑺葛\U000E0104"
 	app.Address = "東京都千代田区" + all + "一丁目１番１号"
 	rec := sampleReceipt()
-	rec.Name, rec.Office = "𠮷髙﨑　齋邊德𠂉葛\U000E0104", all+"出張所"
+	rec.Name, rec.Office = "𠮷髙﨑　齋邊德𠂉𥑺葛\U000E0104", all+"出張所"
 	book := sampleBook(12)
 	book.Office = all + "出張所"
 	for i := range book.Rows {
-		book.Rows[i].Name = "𠮷髙﨑　齋邊德𠂉葛\U000E0104"
+		book.Rows[i].Name = "𠮷髙﨑　齋邊德𠂉𥑺葛\U000E0104"
 	}
 	sum := sampleSummary()
 	sum.Office = all + "出張所"
