@@ -102,18 +102,24 @@ func inkOrigin(m [][]bool) (int, int) {
 // reference draws s with the font file's own glyphs through
 // golang.org/x/image/font/opentype at glyphTestSize pixels per em.
 func reference(t *testing.T, ttf []byte, s string) image.Image {
+	return referenceAt(t, ttf, s, glyphTestSize)
+}
+
+// referenceAt is reference at size pixels per em.
+func referenceAt(t *testing.T, ttf []byte, s string, size float64) image.Image {
 	t.Helper()
 	f, err := opentype.Parse(ttf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: glyphTestSize, DPI: 72, Hinting: xfont.HintingNone})
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: xfont.HintingNone})
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := image.NewRGBA(image.Rect(0, 0, 2*glyphTestSize, 2*glyphTestSize))
+	px := int(size)
+	img := image.NewRGBA(image.Rect(0, 0, 2*px, 2*px))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	d := xfont.Drawer{Dst: img, Src: image.Black, Face: face, Dot: fixed.P(4, glyphTestSize+8)}
+	d := xfont.Drawer{Dst: img, Src: image.Black, Face: face, Dot: fixed.P(4, px+8)}
 	d.DrawString(s)
 	return img
 }
@@ -205,4 +211,10 @@ func TestGlyphTextWithoutMJ(t *testing.T) {
 	if g.MinSize().Width <= 0 {
 		t.Fatal("no size")
 	}
+}
+
+// jpfontData is the theme font's file.
+func jpfontData() ([]byte, error) {
+	f, err := jpfont.Find("")
+	return f.Data, err
 }

@@ -123,6 +123,7 @@ func (w *Wizard) showForm() {
 	})
 	content := container.NewVScroll(container.NewVBox(
 		container.NewHBox(widget.NewLabel(fmt.Sprintf("住民コード %s", w.resident.Code)), printForm),
+		registeredAs(w.resident),
 		note, items, widget.NewSeparator(), panelBox))
 
 	submit := func() {
