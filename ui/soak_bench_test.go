@@ -3,12 +3,14 @@ package ui
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"madoguchi/app"
@@ -39,6 +41,13 @@ func BenchmarkSoakIssuances(b *testing.B) {
 	a := test.NewApp()
 	defer a.Quit()
 	a.Settings().SetTheme(NewTheme(font.Path, font.Data))
+	mj, err := jpfont.FindMJ("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := UseFonts(font.Data, mj); err != nil {
+		b.Fatal(err)
+	}
 	w := test.NewWindow(nil)
 	defer w.Close()
 	w.Resize(WindowSize)
@@ -47,9 +56,10 @@ func BenchmarkSoakIssuances(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	b.Setenv("HOME", b.TempDir()) // receipts go under the temp home
+	rare := soakImportRare(b, w, c, max(n/5, 1))
 	s := NewShell(w, c)
 	s.noBackground = true
-	b.Setenv("HOME", b.TempDir()) // receipts go under the temp home
 	test.Type(s.signInID, "clerk01")
 	test.Type(s.signInPassword, staff.DemoPassword)
 	s.signInPassword.OnSubmitted(s.signInPassword.Text)
@@ -57,7 +67,7 @@ func BenchmarkSoakIssuances(b *testing.B) {
 	if s.Screen() != "home" {
 		b.Fatalf("screen %q after signing in: %s", s.Screen(), s.signInError.Text)
 	}
-	residents := soakResidents(b, s, n)
+	residents := soakResidents(b, s, n, rare)
 
 	runtime.GC()
 	startRSS := vmRSSKiB()
@@ -84,10 +94,53 @@ func BenchmarkSoakIssuances(b *testing.B) {
 	}
 }
 
-// soakResidents returns up to n eligible demo residents.
-func soakResidents(b *testing.B, s *Shell, n int) []registry.Resident {
+// soakImportRare signs a supervisor in and imports n residents named
+// 𠮷田, a character only the MJ font draws: a real registry has them, the
+// demo registry has none. It returns their codes.
+func soakImportRare(b *testing.B, w fyne.Window, c *app.Counter, n int) []string {
+	s := NewShell(w, c)
+	s.noBackground = true
+	test.Type(s.signInID, "super01")
+	test.Type(s.signInPassword, staff.DemoPassword)
+	s.signInPassword.OnSubmitted(s.signInPassword.Text)
+	s.runner.Wait()
+	if s.desk == nil {
+		b.Fatalf("supervisor not signed in: %s", s.signInError.Text)
+	}
+	var csv strings.Builder
+	csv.WriteString("住民コード,氏,名,氏（フリガナ）,名（フリガナ）,生年月日,性別,住所,状態,異動日\n")
+	var codes []string
+	for i := 0; i < n; i++ {
+		base := fmt.Sprintf("99%08d", i)
+		code := base + string(registry.CheckDigit(base))
+		codes = append(codes, code)
+		fmt.Fprintf(&csv, "%s,𠮷田,太郎,ヨシダ,タロウ,昭和50年4月%d日,男,東京都窓口市本町一丁目２番３号,住民,\n", code, i%28+1)
+	}
+	if _, err := s.desk.ImportRegistry(context.Background(), strings.NewReader(csv.String()), registry.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return codes
+}
+
+// soakResidents returns n residents: the rare ones (one issuance in five)
+// among eligible demo residents.
+func soakResidents(b *testing.B, s *Shell, n int, rareCodes []string) []registry.Resident {
 	var out []registry.Resident
 	seen := map[string]bool{}
+	var rare []registry.Resident
+	for _, code := range rareCodes {
+		res, err := s.desk.Search(context.Background(), registry.Query{Code: code})
+		if err != nil || len(res.Residents) != 1 {
+			b.Fatalf("imported resident %s: %v", code, err)
+		}
+		rare = append(rare, res.Residents[0])
+	}
+	defer func() {
+		// Interleave: every fifth issuance is for a rare name.
+		for i := 0; i < len(rare) && 5*i <= len(out); i++ {
+			out = append(out[:5*i], append([]registry.Resident{rare[i]}, out[5*i:]...)...)
+		}
+	}()
 	for _, prefix := range []string{"a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "si", "su", "se", "so", "ta", "chi", "tsu", "te", "to"} {
 		res, err := s.desk.Search(context.Background(), registry.Query{Kana: prefix, Limit: 500})
 		if err != nil {
@@ -97,7 +150,7 @@ func soakResidents(b *testing.B, s *Shell, n int) []registry.Resident {
 			if eligible(r) && !seen[r.Code] {
 				seen[r.Code] = true
 				out = append(out, r)
-				if len(out) == n {
+				if len(out)+len(rare) == n {
 					return out
 				}
 			}
