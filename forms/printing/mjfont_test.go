@@ -2,6 +2,7 @@ package printing
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/png"
 	"strings"
@@ -175,4 +176,58 @@ func BenchmarkReceiptMJ(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// format12CMap is a cmap table with one format 12 subtable mapping r to
+// glyph.
+func format12CMap(r rune, glyph int) []byte {
+	var b []byte
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint16(b, 1)
+	b = binary.BigEndian.AppendUint16(b, 3)
+	b = binary.BigEndian.AppendUint16(b, 10)
+	b = binary.BigEndian.AppendUint32(b, 12)
+	b = binary.BigEndian.AppendUint16(b, 12)
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint32(b, 28)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, 1)
+	b = binary.BigEndian.AppendUint32(b, uint32(r))
+	b = binary.BigEndian.AppendUint32(b, uint32(r))
+	return binary.BigEndian.AppendUint32(b, uint32(glyph))
+}
+
+// FuzzCutFont cuts glyphs out of arbitrary font files: a malformed MJ font
+// file must give an error, never a panic or a runaway.
+func FuzzCutFont(f *testing.F) {
+	if mj, err := jpfont.FindMJ(""); err == nil {
+		// Seed: the single-glyph font of 𠮷, re-mapped with a format 12 cmap.
+		g, _ := mj.Glyph('𠮷')
+		if cut, err := cutFont(mj, g, mjPUA); err == nil {
+			{
+				tables := map[string][]byte{}
+				sub := jpfont.MJ{Data: cut}
+				for _, tag := range []string{"head", "hhea", "maxp", "hmtx", "loca", "glyf", "post", "OS/2", "name"} {
+					tables[tag] = sub.Table(tag)
+				}
+				tables["cmap"] = format12CMap('𠮷', 1)
+				f.Add(assembleSFNT(tables))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mj, err := jpfont.ParseMJ(data)
+		if err != nil {
+			return
+		}
+		for _, r := range []rune{'𠮷', 'A'} {
+			if g, ok := mj.Glyph(r); ok {
+				// A cut of a broken font may be unusable: it must only not
+				// crash, here or in ParseFont.
+				if out, err := cutFont(mj, g, mjCode(string(r))); err == nil {
+					_, _ = ParseFont(out)
+				}
+			}
+		}
+	})
 }
