@@ -5,8 +5,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"madoguchi/app/registry"
 )
 
 // enlargedSize is the text size of the enlarged characters in the 代替文字
@@ -62,20 +60,4 @@ func enlargedCompare(char string, candidates []string) fyne.CanvasObject {
 		row.Add(enlargedChar("候補", c))
 	}
 	return row
-}
-
-// registeredAs shows the resident's name and address as the registry
-// holds them, drawn with every character exact, when they hold characters
-// the entries' font cannot show; a hidden object otherwise.
-func registeredAs(r registry.Resident) fyne.CanvasObject {
-	name, address := r.Name(), r.Address
-	if !needsGlyphText(name) && !needsGlyphText(address) {
-		none := container.NewVBox()
-		none.Hide()
-		return none
-	}
-	return container.NewVBox(
-		NewGlyphText("住民票の氏名　"+name),
-		NewGlyphText("住民票の住所　"+address),
-	)
 }

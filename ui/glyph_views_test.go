@@ -2,7 +2,6 @@ package ui
 
 import (
 	"image"
-	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -10,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"madoguchi/app/registry"
 	"madoguchi/forms"
 )
 
@@ -85,28 +83,45 @@ func TestSubstitutePanelEnlargesTheOriginal(t *testing.T) {
 	}
 }
 
-// The form shows the registry's name exactly when its entries cannot.
-func TestRegisteredAs(t *testing.T) {
+// A form field with a character only the MJ font draws shows it exactly
+// and keeps it out of the entry until the clerk edits.
+func TestGlyphField(t *testing.T) {
 	glyphApp(t)
 	for _, tt := range []struct {
-		name    string
-		visible bool
+		value string
+		glyph bool
 	}{{"𠮷田", true}, {"山田", false}, {"葛\U000E0104西", true}} {
-		o := registeredAs(registry.Resident{FamilyName: tt.name, GivenName: "太郎", Address: "東京都"})
-		if o.Visible() != tt.visible {
-			t.Errorf("%s: visible %v", tt.name, o.Visible())
-		}
-		if tt.visible {
-			var found bool
-			walk(o, func(c fyne.CanvasObject) {
-				if g, ok := c.(*GlyphText); ok && strings.Contains(g.Text, tt.name) {
-					found = true
-				}
-			})
-			if !found {
-				t.Errorf("%s: not shown", tt.name)
+		e := widget.NewEntry()
+		f := newGlyphField(e, tt.value)
+		w := test.NewWindow(f.Object())
+		var shown []string
+		walk(f.Object(), func(o fyne.CanvasObject) {
+			if g, ok := o.(*GlyphText); ok {
+				shown = append(shown, g.Text)
 			}
+		})
+		if f.Text() != tt.value {
+			t.Errorf("%s: Text() = %q", tt.value, f.Text())
 		}
+		if !tt.glyph {
+			if e.Text != tt.value || len(shown) != 0 {
+				t.Errorf("%s: entry %q, glyph texts %v", tt.value, e.Text, shown)
+			}
+			w.Close()
+			continue
+		}
+		if e.Text != "" || !contains(shown, tt.value) {
+			t.Errorf("%s: entry %q before editing, glyph texts %v", tt.value, e.Text, shown)
+		}
+		test.Tap(findButtons(w)["修正"])
+		if e.Text != tt.value || !e.Visible() {
+			t.Errorf("%s: entry %q after 修正", tt.value, e.Text)
+		}
+		test.Type(e, "子")
+		if f.Text() != tt.value+"子" {
+			t.Errorf("%s: Text() = %q after typing", tt.value, f.Text())
+		}
+		w.Close()
 	}
 }
 

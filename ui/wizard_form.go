@@ -51,12 +51,12 @@ func (w *Wizard) showForm() {
 	family, given := widget.NewEntry(), widget.NewEntry()
 	familyKana, givenKana := widget.NewEntry(), widget.NewEntry()
 	birth, address := widget.NewEntry(), widget.NewEntry()
-	family.SetText(f.FamilyName)
-	given.SetText(f.GivenName)
+	// Names and the address may hold characters only the MJ font draws.
+	familyF, givenF := newGlyphField(family, f.FamilyName), newGlyphField(given, f.GivenName)
 	familyKana.SetText(f.FamilyKana)
 	givenKana.SetText(f.GivenKana)
 	birth.SetText(f.Birth.Wareki())
-	address.SetText(f.Address)
+	addressF := newGlyphField(address, f.Address)
 	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
 	sex.Horizontal = true
 	sex.SetSelected(f.Sex.String())
@@ -76,9 +76,9 @@ func (w *Wizard) showForm() {
 	// reset the substitutes that no longer stand on the same character.
 	read := func() error {
 		nameBefore, addrBefore := f.CertificateName(), f.CertificateAddress()
-		f.FamilyName, f.GivenName = strings.TrimSpace(family.Text), strings.TrimSpace(given.Text)
+		f.FamilyName, f.GivenName = strings.TrimSpace(familyF.Text()), strings.TrimSpace(givenF.Text())
 		f.FamilyKana, f.GivenKana = strings.TrimSpace(familyKana.Text), strings.TrimSpace(givenKana.Text)
-		f.Address = strings.TrimSpace(address.Text)
+		f.Address = strings.TrimSpace(addressF.Text())
 		for _, sx := range []forms.Sex{forms.SexMale, forms.SexFemale, forms.SexUnknown} {
 			if sex.Selected == sx.String() {
 				f.Sex = sx
@@ -108,10 +108,10 @@ func (w *Wizard) showForm() {
 	rebuildPanel()
 
 	items := widget.NewForm(
-		widget.NewFormItem("氏", family), widget.NewFormItem("名", given),
+		widget.NewFormItem("氏", familyF.Object()), widget.NewFormItem("名", givenF.Object()),
 		widget.NewFormItem("ふりがな（氏）", familyKana), widget.NewFormItem("ふりがな（名）", givenKana),
 		widget.NewFormItem("生年月日", birth), widget.NewFormItem("性別", sex),
-		widget.NewFormItem("住所", address),
+		widget.NewFormItem("住所", addressF.Object()),
 		widget.NewFormItem("申請日", widget.NewLabel(f.AppliedOn.Wareki())),
 	)
 	note := widget.NewLabel("住民票から記入しました。申請書と照らし合わせ、違う箇所があれば直してください。")
@@ -123,7 +123,6 @@ func (w *Wizard) showForm() {
 	})
 	content := container.NewVScroll(container.NewVBox(
 		container.NewHBox(widget.NewLabel(fmt.Sprintf("住民コード %s", w.resident.Code)), printForm),
-		registeredAs(w.resident),
 		note, items, widget.NewSeparator(), panelBox))
 
 	submit := func() {
