@@ -46,6 +46,7 @@ func runGUI(args []string) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	useMJFont(cfg.MJFontPath, font.Data, logger)
 	counter, err := app.Open(context.Background(), cfg, app.Options{Logger: logger})
 	if err != nil {
 		var um interface{ UserMessage() string }
@@ -59,15 +60,6 @@ func runGUI(args []string) error {
 	a := fyneapp.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	a.Settings().SetTheme(ui.NewTheme(font.Path, font.Data))
-	// Registry characters IPAex lacks (𠮷) are drawn from IPAmj明朝; without
-	// it they show as Fyne finds them, so the app still starts.
-	mj, err := jpfont.FindMJ(cfg.MJFontPath)
-	if err != nil {
-		logger.Warn("MJ font not found; registry characters beyond the Japanese font may not show", "err", err)
-	}
-	if err := ui.UseFonts(font.Data, mj); err != nil {
-		logger.Warn("cannot use the fonts for registry characters", "err", err)
-	}
 	w := a.NewWindow(ui.WindowTitle)
 	shell := ui.NewShell(w, counter)
 	a.Lifecycle().SetOnStarted(func() {

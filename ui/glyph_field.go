@@ -13,17 +13,20 @@ import (
 // merely measuring it makes Fyne find and parse IPAmj明朝 as a system
 // font (~100 MB kept for the life of the process).
 type glyphField struct {
-	entry   *widget.Entry
+	entry   fyne.CanvasObject
+	setText func(string)
+	getText func() string
 	value   string // the text while not edited
 	editing bool
 	box     *fyne.Container
 }
 
-// newGlyphField shows value in entry, or in a GlyphText until edited.
-func newGlyphField(entry *widget.Entry, value string) *glyphField {
-	g := &glyphField{entry: entry, value: value}
+// newGlyphField shows value in entry (any entry type: setText and getText
+// reach its text), or in a GlyphText until the clerk edits.
+func newGlyphField(entry fyne.CanvasObject, setText func(string), getText func() string, value string) *glyphField {
+	g := &glyphField{entry: entry, setText: setText, getText: getText, value: value}
 	if !needsGlyphText(value) {
-		entry.SetText(value)
+		setText(value)
 		g.editing = true
 		g.box = container.NewStack(entry)
 		return g
@@ -31,13 +34,16 @@ func newGlyphField(entry *widget.Entry, value string) *glyphField {
 	edit := widget.NewButton("修正", nil)
 	edit.OnTapped = func() {
 		g.editing = true
-		g.entry.SetText(g.value)
-		g.entry.CursorColumn = len([]rune(g.value)) // type on at the end
-		g.entry.Refresh()
+		g.setText(g.value)
+		if e, ok := g.entry.(fyne.Focusable); ok {
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd}) // type on at the end
+		}
 		g.box.Objects = []fyne.CanvasObject{g.entry}
 		g.box.Refresh()
-		if c := fyne.CurrentApp().Driver().CanvasForObject(g.box); c != nil {
-			c.Focus(g.entry)
+		if f, ok := g.entry.(fyne.Focusable); ok {
+			if c := fyne.CurrentApp().Driver().CanvasForObject(g.box); c != nil {
+				c.Focus(f)
+			}
 		}
 	}
 	g.box = container.NewStack(container.NewBorder(nil, nil, nil, edit, NewGlyphText(value)))
@@ -47,7 +53,7 @@ func newGlyphField(entry *widget.Entry, value string) *glyphField {
 // Text is the field's current text.
 func (g *glyphField) Text() string {
 	if g.editing {
-		return g.entry.Text
+		return g.getText()
 	}
 	return g.value
 }

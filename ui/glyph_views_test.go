@@ -92,7 +92,7 @@ func TestGlyphField(t *testing.T) {
 		glyph bool
 	}{{"𠮷田", true}, {"山田", false}, {"葛\U000E0104西", true}} {
 		e := widget.NewEntry()
-		f := newGlyphField(e, tt.value)
+		f := entryField(e, tt.value)
 		w := test.NewWindow(f.Object())
 		var shown []string
 		walk(f.Object(), func(o fyne.CanvasObject) {
@@ -123,6 +123,11 @@ func TestGlyphField(t *testing.T) {
 		}
 		w.Close()
 	}
+}
+
+// entryField is newGlyphField for a widget.Entry.
+func entryField(e *widget.Entry, value string) *glyphField {
+	return newGlyphField(e, e.SetText, func() string { return e.Text }, value)
 }
 
 func glyphTexts(gs []*GlyphText) []string {

@@ -52,11 +52,12 @@ func (w *Wizard) showForm() {
 	familyKana, givenKana := widget.NewEntry(), widget.NewEntry()
 	birth, address := widget.NewEntry(), widget.NewEntry()
 	// Names and the address may hold characters only the MJ font draws.
-	familyF, givenF := newGlyphField(family, f.FamilyName), newGlyphField(given, f.GivenName)
+	familyF := newGlyphField(family, family.SetText, func() string { return family.Text }, f.FamilyName)
+	givenF := newGlyphField(given, given.SetText, func() string { return given.Text }, f.GivenName)
 	familyKana.SetText(f.FamilyKana)
 	givenKana.SetText(f.GivenKana)
 	birth.SetText(f.Birth.Wareki())
-	addressF := newGlyphField(address, f.Address)
+	addressF := newGlyphField(address, address.SetText, func() string { return address.Text }, f.Address)
 	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
 	sex.Horizontal = true
 	sex.SetSelected(f.Sex.String())
