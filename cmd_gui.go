@@ -52,6 +52,7 @@ func runGUI(args []string) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	useMJFont(cfg.MJFontPath, font.Data, logger)
 	counter, err := app.Open(context.Background(), cfg, app.Options{Logger: logger})
 	if err != nil {
 		var um interface{ UserMessage() string }

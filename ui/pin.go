@@ -96,9 +96,16 @@ func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), o
 	bannerText.TextStyle = fyne.TextStyle{Bold: true}
 	bannerText.Alignment = fyne.TextAlignCenter
 
-	rules := widget.NewLabel("6〜8文字の数字と英大文字で、新しい暗証番号を2回入力してください。\n" +
-		"同じ文字だけ、123456 のような連続は使えません。\n職員には見えません。入力が終わったら「決定」を押してください。")
-	rules.Wrapping = fyne.TextWrapWord
+	// The rules are drawn at a size the resident reads from a step back.
+	// No theme override here: every override is a new theme scope, for
+	// which Fyne parses and caches the whole font again (tens of MB per
+	// PIN screen, never freed); canvas texts share the app theme's faces.
+	rules := container.NewVBox()
+	for _, line := range residentRules {
+		t := canvas.NewText(line, theme.Color(theme.ColorNameForeground))
+		t.TextSize = residentTextSize
+		rules.Add(t)
+	}
 
 	body := container.NewVBox(
 		container.NewStack(banner, container.NewPadded(bannerText)),
@@ -110,8 +117,7 @@ func ShowResidentPIN(c fyne.Canvas, policy PINPolicy, onDone func(pin []byte), o
 		p.feedback,
 		container.NewGridWithColumns(2, p.dismiss, p.submit),
 	)
-	large := container.NewThemeOverride(body, largeText{fyne.CurrentApp().Settings().Theme()})
-	p.popup = widget.NewModalPopUp(container.NewCenter(container.NewGridWrap(fyne.NewSize(760, 520), large)), c)
+	p.popup = widget.NewModalPopUp(container.NewCenter(container.NewGridWrap(fyne.NewSize(760, 520), body)), c)
 	// Cover the whole window: nothing of the clerk's screen shows around it.
 	size := c.Size()
 	if size.Width < 760 || size.Height < 520 {
@@ -178,12 +184,13 @@ func wipe(b []byte) {
 	}
 }
 
-// largeText enlarges text for the resident's screen.
-type largeText struct{ fyne.Theme }
+// residentTextSize is the size of the rules on the resident's screen.
+const residentTextSize = 24
 
-func (l largeText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
-		return 28
-	}
-	return l.Theme.Size(n)
+// residentRules are the lines of guidance on the resident's screen.
+var residentRules = []string{
+	"6〜8文字の数字と英大文字で、新しい暗証番号を",
+	"2回入力してください。",
+	"同じ文字だけ、123456 のような連続は使えません。",
+	"職員には見えません。入力が終わったら「決定」を押してください。",
 }

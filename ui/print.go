@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,9 +25,15 @@ func (s *Shell) loadPrintFont() (*printing.Font, error) {
 	printFont.Lock()
 	defer printFont.Unlock()
 	if printFont.font == nil {
-		f, err := printing.LoadFont(s.counter.Config().FontPath)
-		if err != nil {
+		cfg := s.counter.Config()
+		f, err := printing.LoadFonts(cfg.FontPath, cfg.MJFontPath)
+		if f == nil {
 			return nil, err
+		}
+		if err != nil {
+			// Without the MJ font the documents print with 〓 for the
+			// characters IPAex lacks, and list them; say why in the log.
+			log.Printf("printing without the MJ font: %v", err)
 		}
 		printFont.font = f
 	}

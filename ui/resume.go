@@ -38,7 +38,7 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 		resume := widget.NewButton(fmt.Sprintf("%d 再開", i+1), func() { s.resume(sess) })
 		resume.Importance = widget.HighImportance
 		abandon := widget.NewButton("中止", func() { s.abandonInterrupted(sess) })
-		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, abandon), widget.NewLabel(line)))
+		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, abandon), NewGlyphText(line))) // the name may hold 𠮷
 	}
 	if len(open) == 0 {
 		rows.Add(widget.NewLabel("中断中の申請はありません。"))

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"madoguchi/app/registry"
@@ -66,14 +67,16 @@ func newSearchScreen(runner *Runner, search SearchFunc, onSelect func(registry.R
 	s.info.Wrapping = fyne.TextWrapWord
 	s.results = widget.NewList(
 		func() int { return len(s.found) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		// GlyphText: names and addresses may hold characters only the MJ
+		// font has (𠮷).
+		func() fyne.CanvasObject { return NewGlyphText("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
+			l := o.(*GlyphText)
 			if i == s.highlight {
-				l.Importance = widget.HighImportance
+				l.Color = theme.Color(theme.ColorNamePrimary)
 				l.SetText("▶ " + residentLine(s.found[i]))
 			} else {
-				l.Importance = widget.MediumImportance
+				l.Color = nil
 				l.SetText("　 " + residentLine(s.found[i]))
 			}
 		},

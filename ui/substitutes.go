@@ -151,7 +151,7 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 			p.onChange()
 		}
 	}
-	row := container.NewHBox(widget.NewLabel(where), widget.NewLabel(prob.Reason.Japanese()), widget.NewLabel(status))
+	row := container.NewHBox(NewGlyphText(where), widget.NewLabel(prob.Reason.Japanese()), widget.NewLabel(status))
 	candidates := forms.Candidates(prob.Char)
 	for _, c := range candidates {
 		b := widget.NewButton(c, func() { choose(c) })
@@ -176,7 +176,7 @@ func (p *SubstitutePanel) problemRow(part panelPart, prob forms.CharProblem) fyn
 		choose(sub)
 	}
 	p.otherEntries[fmt.Sprintf("%s:%d", part.key, prob.Index)] = other
-	return container.NewBorder(nil, nil, row, nil, other)
+	return container.NewVBox(enlargedCompare(prob.Char, candidates), container.NewBorder(nil, nil, row, nil, other))
 }
 
 // typedSubstitute reads what the clerk typed as a substitute: romaji

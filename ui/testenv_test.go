@@ -76,6 +76,9 @@ func texts(w fyne.Window) []string {
 		if l, ok := o.(*widget.Label); ok {
 			out = append(out, l.Text)
 		}
+		if g, ok := o.(*GlyphText); ok {
+			out = append(out, g.Text)
+		}
 	}
 	walk(w.Content(), visit)
 	for _, o := range w.Canvas().Overlays().List() {

@@ -54,12 +54,13 @@ func (w *Wizard) showForm() {
 	family, given := newKeyEntry(""), newKeyEntry("")
 	familyKana, givenKana := newKeyEntry(""), newKeyEntry("")
 	birth, address := newKeyEntry(""), newKeyEntry("")
-	family.SetText(f.FamilyName)
-	given.SetText(f.GivenName)
+	// Names and the address may hold characters only the MJ font draws.
+	familyF := newGlyphField(family, family.SetText, func() string { return family.Text }, f.FamilyName)
+	givenF := newGlyphField(given, given.SetText, func() string { return given.Text }, f.GivenName)
 	familyKana.SetText(f.FamilyKana)
 	givenKana.SetText(f.GivenKana)
 	birth.SetText(f.Birth.Wareki())
-	address.SetText(f.Address)
+	addressF := newGlyphField(address, address.SetText, func() string { return address.Text }, f.Address)
 	sex := widget.NewRadioGroup([]string{forms.SexMale.String(), forms.SexFemale.String(), forms.SexUnknown.String()}, nil)
 	sex.Horizontal = true
 	sex.SetSelected(f.Sex.String())
@@ -106,9 +107,9 @@ func (w *Wizard) showForm() {
 	// reset the substitutes that no longer stand on the same character.
 	read := func() error {
 		nameBefore, addrBefore := f.CertificateName(), f.CertificateAddress()
-		f.FamilyName, f.GivenName = strings.TrimSpace(family.Text), strings.TrimSpace(given.Text)
+		f.FamilyName, f.GivenName = strings.TrimSpace(familyF.Text()), strings.TrimSpace(givenF.Text())
 		f.FamilyKana, f.GivenKana = strings.TrimSpace(familyKana.Text), strings.TrimSpace(givenKana.Text)
-		f.Address = strings.TrimSpace(address.Text)
+		f.Address = strings.TrimSpace(addressF.Text())
 		for _, sx := range []forms.Sex{forms.SexMale, forms.SexFemale, forms.SexUnknown} {
 			if sex.Selected == sx.String() {
 				f.Sex = sx
@@ -138,10 +139,10 @@ func (w *Wizard) showForm() {
 	rebuildPanel()
 
 	items := widget.NewForm(
-		widget.NewFormItem("氏", family), widget.NewFormItem("名", given),
+		widget.NewFormItem("氏", familyF.Object()), widget.NewFormItem("名", givenF.Object()),
 		widget.NewFormItem("ふりがな（氏）", familyKana), widget.NewFormItem("ふりがな（名）", givenKana),
 		widget.NewFormItem("生年月日", birth), widget.NewFormItem("性別", sex),
-		widget.NewFormItem("住所", address),
+		widget.NewFormItem("住所", addressF.Object()),
 		widget.NewFormItem("申請日", widget.NewLabel(f.AppliedOn.Wareki())),
 	)
 	// Not wrapped (it fits 1024 pixels): a wrapped label inside the scroll

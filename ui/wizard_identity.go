@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"madoguchi/app/registry"
@@ -49,10 +50,11 @@ func (w *Wizard) showIdentityWith(diffs []identityDiff) {
 			boldLabel("項目"), boldLabel("申請書"), boldLabel("住民票"))
 		for _, d := range diffs {
 			grid.Add(widget.NewLabel(d.item))
-			f := widget.NewLabel(d.form)
-			f.Importance = widget.DangerImportance
+			// GlyphText: the values may hold characters only the MJ font has.
+			f := NewGlyphText(d.form)
+			f.Color = theme.Color(theme.ColorNameError)
 			grid.Add(f)
-			grid.Add(widget.NewLabel(d.registry))
+			grid.Add(NewGlyphText(d.registry))
 		}
 		warn := widget.NewLabel("申請書と住民票が一致しません。申請書を確かめ、「戻る」で訂正するか中止してください。")
 		warn.Importance = widget.DangerImportance

@@ -8,6 +8,7 @@
 //	prefecture         = "東京都"
 //	master_secret_file = "/etc/madoguchi/master.key"
 //	font_path          = ""            # optional; else MADOGUCHI_FONT, then a search
+//	mj_font_path       = ""            # optional MJ font (IPAmj明朝); else MADOGUCHI_MJ_FONT, then the install path
 //
 //	time_zone          = "Asia/Tokyo"  # optional; the municipality's zone
 //	office             = "本庁舎 市民課" # optional; the counter on printouts
@@ -58,6 +59,7 @@ type Config struct {
 	Prefecture       string `toml:"prefecture"`
 	MasterSecretFile string `toml:"master_secret_file"`
 	FontPath         string `toml:"font_path"`
+	MJFontPath       string `toml:"mj_font_path"` // the MJ font for characters the Japanese font lacks
 	Reader           Reader `toml:"reader"`
 	CA               CA     `toml:"ca"`
 	// TimeZone is the municipality's time zone (an IANA name), used for
@@ -172,6 +174,9 @@ func Load(path string) (Config, error) {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}
+	}
+	if c.MJFontPath != "" && !filepath.IsAbs(c.MJFontPath) {
+		c.MJFontPath = filepath.Join(base, c.MJFontPath)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, &Error{Path: path, Err: err}

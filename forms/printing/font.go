@@ -13,6 +13,7 @@ import (
 type Font struct {
 	data []byte
 	cov  *coverage
+	mj   *jpfont.MJ // prints what data lacks, if set (see WithMJ)
 }
 
 // ParseFont checks that data is a TrueType font that fpdf can use and reads

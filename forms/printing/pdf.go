@@ -36,6 +36,7 @@ type doc struct {
 	title   string
 	place   string // what stands for a missing character
 	missing []MissingChar
+	mjAdded map[string]bool // MJ character fonts registered (runs.go)
 }
 
 // newDoc starts a document with the Japanese font selected. orientation is
@@ -106,14 +107,14 @@ func (d *doc) cell(w, h float64, s, where, border, align string, pt float64) {
 func (d *doc) fitCell(w, h float64, s, border, align string, pt float64) {
 	d.size(pt)
 	avail := w - 2*d.pdf.GetCellMargin()
-	if tw := d.pdf.GetStringWidth(s); tw > avail && avail > 0 {
+	if tw := d.width(s); tw > avail && avail > 0 {
 		fit := pt * avail / tw
 		if fit < minFitSize {
 			fit = minFitSize
 		}
 		d.size(fit)
 	}
-	d.pdf.CellFormat(w, h, s, border, 0, align, false, 0, "")
+	d.drawCell(w, h, s, border, align)
 	d.size(pt)
 }
 
@@ -123,13 +124,15 @@ func (d *doc) wrap(s string, w float64) []string {
 	avail := w - 2*d.pdf.GetCellMargin()
 	var lines []string
 	start, width := 0, 0.0
-	for i, r := range s {
-		rw := d.pdf.GetStringWidth(string(r))
+	for i := 0; i < len(s); {
+		char, _ := nextChar(s[i:])
+		rw := d.width(char)
 		if width+rw > avail && i > start {
 			lines = append(lines, s[start:i])
 			start, width = i, 0
 		}
 		width += rw
+		i += len(char)
 	}
 	return append(lines, s[start:])
 }
@@ -150,7 +153,7 @@ func (d *doc) box(x, y, w, h float64, s, where string, pt float64) {
 			}
 			for i, l := range lines {
 				d.pdf.SetXY(x, top+float64(i)*lh)
-				d.pdf.CellFormat(w, lh, l, "", 0, "L", false, 0, "")
+				d.drawCell(w, lh, l, "", "L")
 			}
 			break
 		}

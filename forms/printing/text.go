@@ -100,6 +100,9 @@ func printable(font *Font, placeholder, s string, report func(char, printed stri
 			report(char, placeholder)
 		case font.Has(r) && len(char) == n:
 			b.WriteString(char)
+		case font.mjPrints(char):
+			// Drawn from the MJ font (see runs.go).
+			b.WriteString(char)
 		case font.Has(r) && !isVariationSelector(r):
 			// The base character prints; its variant glyph cannot.
 			b.WriteRune(r)
