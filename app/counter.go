@@ -137,7 +137,7 @@ func (c *Counter) open(ctx context.Context) (err error) {
 	if err := c.openCA(ctx); err != nil {
 		return err
 	}
-	c.sessions = session.NewManager(c.db, session.Options{CA: c.ca, Master: master, Prefecture: cfg.Prefecture, Municipality: cfg.Municipality, MinAge: cfg.MinAge})
+	c.sessions = session.NewManager(c.db, session.Options{CA: c.ca, Master: master, Prefecture: cfg.Prefecture, Municipality: cfg.Municipality, MinAge: cfg.MinAge, Zone: cfg.Location()})
 	c.sessions.Hooks = opt.Hooks
 	c.startNotices()
 

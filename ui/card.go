@@ -6,8 +6,9 @@ import (
 	"madoguchi/app"
 )
 
-// jst is the time zone of the counter's dates.
-var jst = time.FixedZone("JST", 9*60*60)
+// zone is the municipality's time zone (config time_zone, default
+// Asia/Tokyo) in which every screen shows its times.
+func (s *Shell) zone() *time.Location { return s.counter.Config().Location() }
 
 // checkPIN is the resident PIN policy the PIN screen applies.
 var checkPIN PINPolicy = app.CheckPINPolicy

@@ -109,16 +109,16 @@ func (n *noticesScreen) show(ns []notice.Notice) {
 func (n *noticesScreen) row(x notice.Notice) fyne.CanvasObject {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s　【%s】　%s（%s）　住民コード %s　シリアル %s",
-		x.CreatedAt.In(jst).Format("2006/01/02 15:04"), x.State.Label(), x.KindLabel(), x.Cause, x.ResidentCode, x.Serial)
+		x.CreatedAt.In(n.s.zone()).Format("2006/01/02 15:04"), x.State.Label(), x.KindLabel(), x.Cause, x.ResidentCode, x.Serial)
 	if x.ChangedOn != "" {
 		fmt.Fprintf(&b, "　異動日 %s", x.ChangedOn)
 	}
 	switch x.State {
 	case notice.Sent:
-		fmt.Fprintf(&b, "\n送信 %s　認証局の回答：%s", x.SentAt.In(jst).Format("2006/01/02 15:04:05"), resultText(x.Result))
+		fmt.Fprintf(&b, "\n送信 %s　認証局の回答：%s", x.SentAt.In(n.s.zone()).Format("2006/01/02 15:04:05"), resultText(x.Result))
 	case notice.Pending:
 		if x.Attempts > 0 {
-			fmt.Fprintf(&b, "\n%d回送信できませんでした（%s）。%s に再送します。", x.Attempts, x.LastError, x.NextAttemptAt.In(jst).Format("15:04:05"))
+			fmt.Fprintf(&b, "\n%d回送信できませんでした（%s）。%s に再送します。", x.Attempts, x.LastError, x.NextAttemptAt.In(n.s.zone()).Format("15:04:05"))
 		} else {
 			b.WriteString("\n送信を待っています。")
 		}

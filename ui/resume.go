@@ -33,7 +33,7 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 	rows := container.NewVBox()
 	for i, sess := range open {
 		line := fmt.Sprintf("%s  %s  住民コード %s  %s  状態：%s（次：%s）",
-			sess.UpdatedAt.In(jst).Format("01/02 15:04"), sess.Kind, sess.ResidentCode,
+			sess.UpdatedAt.In(s.zone()).Format("01/02 15:04"), sess.Kind, sess.ResidentCode,
 			sess.Application.CertificateName(), sess.State.Label(), sess.Next().Label())
 		resume := widget.NewButton(fmt.Sprintf("%d 再開", i+1), func() { s.resume(sess) })
 		resume.Importance = widget.HighImportance

@@ -24,7 +24,7 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 	if cert != nil {
 		serial = cert.Serial
 		info += fmt.Sprintf("\nシリアル番号：%s\n有効期間：%s から %s まで", cert.Serial,
-			cert.NotBefore.In(jst).Format("2006年1月2日"), cert.NotAfter.In(jst).Format("2006年1月2日"))
+			cert.NotBefore.In(w.s.zone()).Format("2006年1月2日"), cert.NotAfter.In(w.s.zone()).Format("2006年1月2日"))
 	}
 	var old []string
 	for _, c := range w.valid {

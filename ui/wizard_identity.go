@@ -66,7 +66,7 @@ func (w *Wizard) showIdentityWith(diffs []identityDiff) {
 	if w.kind.issues() {
 		for _, c := range w.valid {
 			l := widget.NewLabel(fmt.Sprintf("この方は有効な署名用電子証明書（シリアル %s、%s まで）をお持ちです。新しく発行すると、この証明書は失効します。",
-				c.Serial, c.NotAfter.Format("2006-01-02")))
+				c.Serial, c.NotAfter.In(w.s.zone()).Format("2006年1月2日")))
 			l.Importance = widget.WarningImportance
 			l.Wrapping = fyne.TextWrapWord
 			parts = append(parts, l)

@@ -33,7 +33,7 @@ func (w *Wizard) showRevoke() {
 	choice := widget.NewRadioGroup(labels, nil)
 	choice.SetSelected(labels[0])
 	choice.OnChanged = func(string) { unfocusFrom(choice) }
-	info := widget.NewLabel(fmt.Sprintf("失効させる証明書：シリアル %s（%s まで有効）", w.target.Serial, w.target.NotAfter.In(jst).Format("2006年1月2日")))
+	info := widget.NewLabel(fmt.Sprintf("失効させる証明書：シリアル %s（%s まで有効）", w.target.Serial, w.target.NotAfter.In(w.s.zone()).Format("2006年1月2日")))
 	revoke := func() {
 		reason := reasons[0].reason
 		for i, r := range reasons {

@@ -50,8 +50,12 @@ func (m *Manager) Start(ctx context.Context, by, residentCode string, app forms.
 		if open > 0 {
 			return ErrOpenExists
 		}
-		// A readable issue number: the local date and a running number.
-		day := now.In(time.Local).Format("20060102")
+		// A readable issue number: the municipality's date and a running number.
+		zone := m.Zone
+		if zone == nil {
+			zone = time.Local
+		}
+		day := now.In(zone).Format("20060102")
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sessions WHERE id LIKE ?", day+"-%").Scan(&n); err != nil {
 			return err

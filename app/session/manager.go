@@ -103,15 +103,19 @@ type Manager struct {
 	// MinAge is the age from which the signing certificate is issued
 	// (DefaultMinAge when 0).
 	MinAge int
+	// Zone is the municipality's time zone: the day in a session's
+	// number (nil: the machine's zone).
+	Zone *time.Location
 }
 
 // Options configure a Manager.
 type Options struct {
 	CA           CA
-	Master       []byte // the municipality's master secret (per-card keys and PUKs derive from it)
-	Prefecture   string // for the request's subject, e.g. 東京都
-	Municipality string // e.g. 千代田区
-	MinAge       int    // see Manager.MinAge
+	Master       []byte         // the municipality's master secret (per-card keys and PUKs derive from it)
+	Prefecture   string         // for the request's subject, e.g. 東京都
+	Municipality string         // e.g. 千代田区
+	MinAge       int            // see Manager.MinAge
+	Zone         *time.Location // see Manager.Zone
 }
 
 // NewManager returns a Manager. It keeps a copy of the master secret.
@@ -119,7 +123,7 @@ func NewManager(db *store.DB, o Options) *Manager {
 	return &Manager{
 		db: db, reg: registry.New(db), ca: o.CA, master: append([]byte(nil), o.Master...),
 		prefecture: o.Prefecture, municipal: o.Municipality, locks: map[string]*sync.Mutex{},
-		CardUnusable: CardUnusable, MinAge: o.MinAge,
+		CardUnusable: CardUnusable, MinAge: o.MinAge, Zone: o.Zone,
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"madoguchi/app/audit"
 	"madoguchi/app/identity"
@@ -527,4 +529,23 @@ func (e *env) drive1(id string, card Card) error {
 		_, err = e.m.Request(ctx, "clerk01", id)
 	}
 	return err
+}
+
+// A session's number carries the municipality's date, not the machine's:
+// 23:30 UTC on 1 December is already 2 December in Tokyo.
+func TestSessionNumberInMunicipalityZone(t *testing.T) {
+	e := newEnv(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m.Zone = tokyo
+	e.m.Now = func() time.Time { return time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC) }
+	s, err := e.m.Start(context.Background(), "clerk01", takahashi, e.app(takahashi, forms.KindNew))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.ID, "20261202-") {
+		t.Errorf("session number %q, want one of 2 December (Tokyo)", s.ID)
+	}
 }
