@@ -133,6 +133,7 @@ type recordsScreen struct {
 	s *Shell
 
 	from, to, clerk, resident *recordsEntry
+	printedHead               *recordsEntry // a head printed earlier, typed back to check against
 	result                    *recordsSelect
 	table                     *recordsTable
 	count                     *widget.Label // how many records, and for which period
@@ -182,6 +183,7 @@ func newRecordsScreen(s *Shell) *recordsScreen {
 	r.to.SetText(today)
 	r.clerk = newRecordsEntry("職員ID（空欄：全員）", r.search, home)
 	r.resident = newRecordsEntry("住民コード（空欄：全員）", r.search, home)
+	r.printedHead = newRecordsEntry("日計表・記録簿に印刷した照合コード（任意。例 No.123 3f2a-9c1b-77e0-4d21 c5）", r.verifyAudit, home)
 
 	r.result = &recordsSelect{onSubmit: r.search, onEscape: home}
 	for _, c := range recordsResults {
@@ -234,7 +236,8 @@ func newRecordsScreen(s *Shell) *recordsScreen {
 	bottom := container.NewVBox(
 		r.verify,
 		hint,
-		container.NewHBox(verify, book, daily, back),
+		container.NewBorder(nil, nil, nil, verify, r.printedHead),
+		container.NewHBox(book, daily, back),
 	)
 	split := container.NewVSplit(r.table, container.NewBorder(r.trailTitle, nil, nil, nil, r.trailScroll))
 	split.Offset = 0.5
@@ -533,13 +536,20 @@ func recordsProblemLabel(k audit.ProblemKind) string {
 }
 
 // verifyAudit checks the audit trail's hash chain and shows 正常 or 異常
-// with where the chain breaks.
+// with where the chain breaks. With a head printed earlier typed in, it
+// also checks that the log still holds that head: rows deleted from the
+// end together with the head would otherwise pass.
 func (r *recordsScreen) verifyAudit() {
 	desk := r.s.desk
+	printed := strings.TrimSpace(r.printedHead.Text)
 	var rep audit.Report
 	r.s.runner.Run("監査証跡を検証しています…", false, func(ctx context.Context) error {
 		var err error
-		rep, err = desk.VerifyAudit(ctx)
+		if printed != "" {
+			rep, err = desk.VerifyAuditAgainst(ctx, printed)
+		} else {
+			rep, err = desk.VerifyAudit(ctx)
+		}
 		return err
 	}, func(err error) {
 		var tamper *audit.TamperError
@@ -549,8 +559,12 @@ func (r *recordsScreen) verifyAudit() {
 			if len(head) > 16 {
 				head = head[:16]
 			}
-			r.verify.SetText(fmt.Sprintf("監査証跡の検証：正常（監査ログ %d 件、改ざん・欠落なし。末尾 %d 行目 %s）",
-				rep.Rows, rep.HeadSeq, head))
+			text := fmt.Sprintf("監査証跡の検証：正常（監査ログ %d 件、改ざん・欠落なし。末尾 %d 行目 %s）",
+				rep.Rows, rep.HeadSeq, head)
+			if printed != "" {
+				text += "\n印刷した照合コード " + printed + " の時点までの記録が残っていることを確認しました。"
+			}
+			r.verify.SetText(text)
 			r.verify.Importance = widget.SuccessImportance
 		case errors.As(err, &tamper):
 			text := "監査証跡の検証：異常　" + tamper.UserMessage()

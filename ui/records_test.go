@@ -518,3 +518,67 @@ func TestRecordsVerificationFindsATamperedTrail(t *testing.T) {
 		t.Errorf("no alert for a tampered trail")
 	}
 }
+
+// A head printed earlier and typed back catches rows deleted from the end
+// together with the head, which the chain alone cannot see.
+func TestRecordsVerificationAgainstAPrintedHead(t *testing.T) {
+	s, w := testShell(t)
+	signInAs(t, s, "super01")
+	ctx := context.Background()
+	printed, err := s.desk.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.showRecords()
+	s.runner.Wait()
+	r := recordsOn(t, s, w)
+	verify := func(code string) {
+		t.Helper()
+		r.printedHead.SetText(code)
+		test.Tap(findButtons(w)["監査証跡の検証"])
+		s.runner.Wait()
+	}
+	verify(printed)
+	if !strings.Contains(r.verify.Text, "正常") || !strings.Contains(r.verify.Text, printed) {
+		t.Fatalf("the current head typed back: %q", r.verify.Text)
+	}
+	verify("No.1 0000-0000-0000-0000 zz")
+	if strings.Contains(r.verify.Text, "正常") {
+		t.Fatalf("a mistyped code passed: %q", r.verify.Text)
+	}
+
+	// Someone deletes the last rows and the head row with them.
+	db, err := sql.Open("sqlite", s.counter.Config().DatabasePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var last int64
+	if err := db.QueryRow("SELECT max(seq) FROM audit_log").Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	var triggers []string
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_head')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		triggers = append(triggers, n)
+	}
+	rows.Close()
+	for _, n := range triggers {
+		if _, err := db.Exec("DROP TRIGGER " + n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec("DELETE FROM audit_log WHERE seq > ?", last-3); err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("DELETE FROM audit_head")
+	verify(printed)
+	if strings.Contains(r.verify.Text, "正常") {
+		t.Fatalf("rows deleted after the printed head passed: %q", r.verify.Text)
+	}
+}
