@@ -211,3 +211,44 @@ func TestEscapeFromTheRecordsFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeFromSupervisorFields: the supervisor's screens (records, the
+// registry import, the staff and notice screens) have no plain entry, and
+// Esc in a focused field goes home.
+func TestEscapeFromSupervisorFields(t *testing.T) {
+	s, w := testShell(t)
+	signInAs(t, s, "super01")
+	for name, show := range map[string]func(){
+		"registry": s.showRegistryImport,
+		"records":  s.showRecords,
+		"staff":    s.showStaffAdmin,
+		"notices":  s.showNotices,
+	} {
+		show()
+		s.runner.Wait()
+		var first *keyEntry
+		walk(w.Content(), func(o fyne.CanvasObject) {
+			switch e := o.(type) {
+			case *keyEntry:
+				if first == nil {
+					first = e
+				}
+			case *recordsEntry:
+				if first == nil {
+					first = &e.keyEntry
+				}
+			case *widget.Entry:
+				t.Errorf("%s: a plain entry (%q): Esc would stop in it", name, e.PlaceHolder)
+			}
+		})
+		if first == nil {
+			continue // a screen without fields
+		}
+		t.Logf("%s: Esc in %q", name, first.PlaceHolder)
+		w.Canvas().Focus(first)
+		press(w.Canvas(), "Escape")
+		if s.Screen() != "home" {
+			t.Errorf("%s: screen %q after Esc in %q", name, s.Screen(), first.PlaceHolder)
+		}
+	}
+}

@@ -30,7 +30,7 @@ var importEncodings = []struct {
 // import itself, all or nothing, with every rejected row listed by line.
 type registryImport struct {
 	s        *Shell
-	path     *widget.Entry
+	path     *keyEntry
 	encoding *widget.Select
 	report   *widget.Label
 	checked  string // the file last checked without errors
@@ -42,8 +42,8 @@ type registryImport struct {
 
 func (s *Shell) showRegistryImport() {
 	r := &registryImport{s: s}
-	r.path = widget.NewEntry()
-	r.path.SetPlaceHolder("住民基本台帳から書き出したCSVファイルのパス")
+	r.path = newKeyEntry("住民基本台帳から書き出したCSVファイルのパス")
+	r.path.onEscape = s.showHome
 	r.path.OnSubmitted = func(string) { r.run(true) }
 	var labels []string
 	for _, e := range importEncodings {

@@ -98,8 +98,15 @@ func findEntry(t *testing.T, w fyne.Window, hint string) *widget.Entry {
 	t.Helper()
 	var found *widget.Entry
 	walk(w.Content(), func(o fyne.CanvasObject) {
-		if e, ok := o.(*widget.Entry); ok && strings.Contains(e.PlaceHolder, hint) {
-			found = e
+		switch e := o.(type) {
+		case *widget.Entry:
+			if strings.Contains(e.PlaceHolder, hint) {
+				found = e
+			}
+		case *keyEntry:
+			if strings.Contains(e.PlaceHolder, hint) {
+				found = &e.Entry
+			}
 		}
 	})
 	if found == nil {
