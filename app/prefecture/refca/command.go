@@ -35,7 +35,7 @@ const CommandUsage = `usage:
       issue another terminal's RA certificate as PREFIX.pem and PREFIX.key
   madoguchi refca revoke-terminal -dir DIR -cert FILE [-note TEXT]
       revoke a terminal's RA certificate
-`
+` + RevocationUsage
 
 // Command runs the reference CA's subcommands (see CommandUsage). serve
 // runs until ctx is done.
@@ -53,6 +53,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return cmdAddTerminal(args[1:], stdout, stderr)
 	case "revoke-terminal":
 		return cmdRevokeTerminal(ctx, args[1:], stdout, stderr)
+	case "add-verifier", "list-verifiers", "remove-verifier", "fetch-log", "regenerate-crls":
+		return revocationCommand(ctx, args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, CommandUsage)
 		return nil
@@ -82,6 +84,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8443", "address the CA will listen on")
 	validity := fs.String("validity", ValidityFifthBirthday, "validity rule: 5th-birthday or 3y")
 	p256 := fs.Bool("p256", false, "also accept P-256 keys")
+	revURL := fs.String("revocation-url", "", "stable http://host base for CRL distribution points and OCSP (default http://<addr host>)")
 	reader := fs.String("reader", config.ReaderPCSC, "card reader mode written to the app config: pcsc or emulated")
 	var hosts multiFlag
 	fs.Var(&hosts, "host", "extra host name or IP for the TLS certificate (repeatable)")
@@ -110,6 +113,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 		Listen:           *addr,
 		Validity:         *validity,
 		AllowP256:        *p256,
+		RevocationURL:    *revURL,
 	}); err != nil {
 		return err
 	}
@@ -175,8 +179,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reference prefecture CA listening on %s (EST at %s%s, CRL at %s%s)\n",
-		srv.URL(), ca.BaseURL(), prefecture.ESTPath, ca.BaseURL(), prefecture.CRLPath)
+	fmt.Fprintf(stdout, "reference prefecture CA listening on %s (EST at %s%s; revocation information for registered verifiers at %s%s and %s%s, named %s)\n",
+		srv.URL(), ca.BaseURL(), prefecture.ESTPath, ca.BaseURL(), CRLPrefix, ca.BaseURL(), OCSPPath, ca.RevocationURL())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {

@@ -2,6 +2,7 @@ package refca
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,8 @@ func TestStoreSchema(t *testing.T) {
 	}
 	var version int
 	var fk int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != 1 {
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != len(names) || version < 2 {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
 	if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
