@@ -69,7 +69,7 @@ func (c *ESTClient) municipalityCRL(ctx context.Context) (*x509.RevocationList, 
 			if delta, err = c.fetchCRL(ctx, p.Delta); err != nil {
 				return nil, err
 			}
-			base, err := deltaBase(delta)
+			base, err := DeltaBase(delta)
 			if err != nil {
 				return nil, &Error{Op: "crl", Kind: BadResponse, Err: err}
 			}
@@ -91,9 +91,9 @@ func (c *ESTClient) municipalityCRL(ctx context.Context) (*x509.RevocationList, 
 	return merged, nil
 }
 
-// deltaBase returns the base CRL number of a delta CRL (its
+// DeltaBase returns the base CRL number of a delta CRL (its
 // deltaCRLIndicator), or nil when crl is not a delta CRL.
-func deltaBase(crl *x509.RevocationList) (*big.Int, error) {
+func DeltaBase(crl *x509.RevocationList) (*big.Int, error) {
 	for _, e := range crl.Extensions {
 		if e.Id.Equal(oidDeltaCRLIndicator) {
 			n := new(big.Int)

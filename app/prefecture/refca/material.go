@@ -97,6 +97,7 @@ type SetupOptions struct {
 	Validity         string   // Settings.Validity; default ValidityFifthBirthday
 	AllowP256        bool     // Settings.AllowP256
 	RevocationURL    string   // Settings.RevocationURL
+	CRLShards        int      // Settings.CRLShards
 }
 
 // ErrExists is returned by Setup when dir already holds a CA.
@@ -136,6 +137,7 @@ func Setup(dir string, o SetupOptions) error {
 		AllowP256:     o.AllowP256,
 		CRLLifetime:   "24h",
 		RevocationURL: o.RevocationURL,
+		CRLShards:     o.CRLShards,
 	}
 	if err := s.check(); err != nil {
 		return err
