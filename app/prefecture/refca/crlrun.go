@@ -265,8 +265,18 @@ func (ca *CA) signPartition(p Partition, run *crlRun, entries []x509.RevocationL
 }
 
 // currentRun returns the current full run, making the first one if none.
+// A run made by another process sharing the store (regenerate-crls)
+// becomes current here too.
 func (ca *CA) currentRun(ctx context.Context) (*crlRun, error) {
+	stored, err := ca.store.lastRun(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ca.rev.mu.Lock()
+	if stored != nil && (ca.rev.run == nil || stored.Number > ca.rev.run.Number) {
+		ca.rev.run = stored
+		clear(ca.rev.deltas)
+	}
 	run := ca.rev.run
 	ca.rev.mu.Unlock()
 	if run != nil {
