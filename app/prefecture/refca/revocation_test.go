@@ -212,6 +212,28 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 	if r, err := ocsp.ParseResponseForCert(goodDER, other.Certificate, e.ca.Root()); err != nil || r.Status != ocsp.Good {
 		t.Errorf("OCSP GET: %+v, %v", r, err)
 	}
+	// Pre-produced responses: the SHA-1 "good" answer is cached, and
+	// re-signed as soon as the certificate is revoked.
+	sha1Req, _ := ocsp.CreateRequest(other.Certificate, e.ca.Root(), nil)
+	ocspStatus := func() int {
+		_, der, _ := get(t, vc, "POST", e.url+OCSPPath, ocspRequestType, sha1Req)
+		r, err := ocsp.ParseResponseForCert(der, other.Certificate, e.ca.Root())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	if a, b := ocspStatus(), ocspStatus(); a != ocsp.Good || b != ocsp.Good {
+		t.Errorf("pre-produced: %d %d", a, b)
+	}
+	// A serial the CA never issued is unknown.
+	unknownReq, _ := (&ocsp.Request{HashAlgorithm: crypto.SHA1, IssuerNameHash: e.ca.rev.ocsp.issuer[crypto.SHA1][0],
+		IssuerKeyHash: e.ca.rev.ocsp.issuer[crypto.SHA1][1], SerialNumber: big.NewInt(12345)}).Marshal()
+	if _, der, _ := get(t, vc, "POST", e.url+OCSPPath, ocspRequestType, unknownReq); true {
+		if r, err := ocsp.ParseResponse(der, e.ca.Root()); err != nil || r.Status != ocsp.Unknown {
+			t.Errorf("unknown serial: %+v, %v", r, err)
+		}
+	}
 	goodFile := filepath.Join(work, "good.der")
 	os.WriteFile(goodFile, goodDER, 0o600)
 	if out, err := run(t, openssl, "ocsp", "-sha256", "-respin", goodFile, "-issuer", caPEM, "-cert", otherFile, "-CAfile", caPEM, "-no_nonce"); err != nil ||
@@ -287,6 +309,17 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 	if _, err := verifierAsRA.Enroll(ctx, csrFor(t, rsaKey(t, 2), resident("鈴木\u3000一郎"))); err == nil {
 		t.Error("verifier certificate enrolled")
 	}
+	if _, err := verifierAsRA.Notify(ctx, other.Certificate.SerialNumber, prefecture.NoticeAddressChange); err == nil ||
+		!strings.Contains(err.Error(), prefecture.RefusalVerifierNotRA) {
+		t.Errorf("verifier sending a notice: %v", err)
+	}
+	// The good certificate is revoked: its pre-produced answer changes at once.
+	if _, err := e.client.Revoke(ctx, other.Certificate.SerialNumber, prefecture.ReasonKeyCompromise); err != nil {
+		t.Fatal(err)
+	}
+	if st := ocspStatus(); st != ocsp.Revoked {
+		t.Errorf("after revocation: OCSP status %d", st)
+	}
 	if err := e.ca.RemoveVerifier(ctx, v.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +343,7 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 			refused++
 		}
 	}
-	if granted != 6 || refused != 2 || !strings.HasPrefix(log[0].What, "crl "+part.String()) {
+	if granted != 10 || refused != 2 || !strings.HasPrefix(log[0].What, "crl "+part.String()) {
 		t.Errorf("fetch log: %d granted, %d refused: %+v", granted, refused, log)
 	}
 	all, _ := e.ca.FetchLog(ctx, time.Time{}, 0, 0)

@@ -124,7 +124,10 @@ func (s *store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *store) Close() error { return s.db.Close() }
+func (s *store) Close() error {
+	s.forgetStatements()
+	return s.db.Close()
+}
 
 // write runs fn in one IMMEDIATE transaction.
 func (s *store) write(ctx context.Context, fn func(*sql.Tx) error) error {

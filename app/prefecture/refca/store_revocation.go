@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"madoguchi/app/prefecture"
@@ -175,7 +176,11 @@ func (s *store) partitionRevocations(ctx context.Context, p Partition, afterSeq,
 // revocationBySerial returns the index row of a revoked serial, or nil.
 func (s *store) revocationBySerial(ctx context.Context, serial string) (*revocationRow, error) {
 	var r revocationRow
-	err := scanRevocation(s.db.QueryRowContext(ctx, "SELECT "+revocationColumns+" FROM revocations WHERE serial = ?", serial), &r)
+	st, err := s.prepared(ctx, "SELECT "+revocationColumns+" FROM revocations WHERE serial = ?")
+	if err != nil {
+		return nil, err
+	}
+	err = scanRevocation(st.QueryRowContext(ctx, serial), &r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -207,7 +212,11 @@ func (s *store) revocationsAfter(ctx context.Context, after int64, limit int) ([
 // issuedInfo returns whether the CA issued serial, and its municipality.
 func (s *store) issuedInfo(ctx context.Context, serial string) (issued bool, notAfter time.Time, err error) {
 	var na int64
-	err = s.db.QueryRowContext(ctx, "SELECT not_after FROM certificates WHERE serial = ?", serial).Scan(&na)
+	st, err := s.prepared(ctx, "SELECT not_after FROM certificates WHERE serial = ?")
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	err = st.QueryRowContext(ctx, serial).Scan(&na)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, time.Time{}, nil
 	}
@@ -246,5 +255,42 @@ func (s *store) saveRun(ctx context.Context, r *crlRun) error {
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM crl_runs WHERE number < ?", r.Number)
 		return err
+	})
+}
+
+// stmts caches the prepared statements of the hot lookups (OCSP, access
+// checks); database/sql re-prepares them per connection as needed.
+var stmts sync.Map // map[stmtKey]*sql.Stmt
+
+type stmtKey struct {
+	db *sql.DB
+	q  string
+}
+
+// prepared returns a prepared statement for q on s's database.
+func (s *store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	k := stmtKey{s.db, q}
+	if st, ok := stmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := stmts.LoadOrStore(k, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// forgetStatements closes s's prepared statements (at Close).
+func (s *store) forgetStatements() {
+	stmts.Range(func(k, v any) bool {
+		if k.(stmtKey).db == s.db {
+			v.(*sql.Stmt).Close()
+			stmts.Delete(k)
+		}
+		return true
 	})
 }

@@ -245,7 +245,11 @@ func (ca *CA) Verifiers(ctx context.Context) ([]*Verifier, error) {
 // verifierBySerial returns the verifier holding the access certificate
 // with the given serial, or nil.
 func (ca *CA) verifierBySerial(ctx context.Context, serial string) (*Verifier, error) {
-	v, err := scanVerifier(ca.store.db.QueryRowContext(ctx, "SELECT "+verifierColumns+" FROM verifiers WHERE cert_serial = ?", serial))
+	st, err := ca.store.prepared(ctx, "SELECT "+verifierColumns+" FROM verifiers WHERE cert_serial = ?")
+	if err != nil {
+		return nil, err
+	}
+	v, err := scanVerifier(st.QueryRowContext(ctx, serial))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
