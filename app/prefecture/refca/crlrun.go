@@ -103,6 +103,23 @@ type CRLRun struct {
 func (ca *CA) RegenerateCRLs(ctx context.Context) (CRLRun, error) {
 	ca.rev.runMu.Lock()
 	defer ca.rev.runMu.Unlock()
+	return ca.regenerate(ctx)
+}
+
+// runDue reports how long until the current run is due for replacement
+// (<= 0: now).
+func (ca *CA) runDue() time.Duration {
+	ca.rev.mu.Lock()
+	run := ca.rev.run
+	ca.rev.mu.Unlock()
+	if run == nil {
+		return 0
+	}
+	return run.ThisUpdate.Add(ca.crlLife / 2).Sub(ca.now())
+}
+
+// regenerate is RegenerateCRLs with runMu held.
+func (ca *CA) regenerate(ctx context.Context) (CRLRun, error) {
 	now := ca.now().Truncate(time.Second)
 	seq, err := ca.store.maxSeq(ctx)
 	if err != nil {
@@ -282,7 +299,13 @@ func (ca *CA) currentRun(ctx context.Context) (*crlRun, error) {
 	if run != nil {
 		return run, nil
 	}
-	if _, err := ca.RegenerateCRLs(ctx); err != nil {
+	ca.rev.runMu.Lock()
+	var err error
+	if ca.runDue() <= 0 {
+		_, err = ca.regenerate(ctx)
+	}
+	ca.rev.runMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	ca.rev.mu.Lock()
@@ -398,20 +421,21 @@ func (ca *CA) Partitions(ctx context.Context, municipality string) ([]Partition,
 // current run, and again every half of their lifetime, until ctx ends.
 func (ca *CA) scheduleCRLs(ctx context.Context) {
 	for ctx.Err() == nil {
-		ca.rev.mu.Lock()
-		run := ca.rev.run
-		ca.rev.mu.Unlock()
-		wait := time.Duration(0)
-		if run != nil {
-			wait = run.ThisUpdate.Add(ca.crlLife / 2).Sub(ca.now())
-		}
+		wait := ca.runDue()
 		if wait <= 0 {
-			if _, err := ca.RegenerateCRLs(ctx); err != nil && ctx.Err() == nil {
-				ca.log.Error("full CRL run failed", "err", err)
-				wait = time.Minute
-			} else {
+			// Checked again under the lock: a run made meanwhile (by
+			// RegenerateCRLs) counts.
+			ca.rev.runMu.Lock()
+			var err error
+			if ca.runDue() <= 0 {
+				_, err = ca.regenerate(ctx)
+			}
+			ca.rev.runMu.Unlock()
+			if err == nil || ctx.Err() != nil {
 				continue
 			}
+			ca.log.Error("full CRL run failed", "err", err)
+			wait = time.Minute
 		}
 		select {
 		case <-ctx.Done():
