@@ -300,8 +300,10 @@ func (ca *CA) currentRun(ctx context.Context) (*crlRun, error) {
 		return run, nil
 	}
 	ca.rev.runMu.Lock()
-	var err error
-	if ca.runDue() <= 0 {
+	ca.rev.mu.Lock()
+	missing := ca.rev.run == nil
+	ca.rev.mu.Unlock()
+	if missing {
 		_, err = ca.regenerate(ctx)
 	}
 	ca.rev.runMu.Unlock()
