@@ -2,12 +2,8 @@ package refca
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -143,7 +139,7 @@ func (ca *CA) regenerate(ctx context.Context) (CRLRun, error) {
 
 	type job struct {
 		p       Partition
-		entries []x509.RevocationListEntry
+		entries []crlItem
 	}
 	jobs := make(chan job, 4)
 	var (
@@ -188,26 +184,30 @@ func (ca *CA) regenerate(ctx context.Context) (CRLRun, error) {
 
 	seen := map[Partition]bool{}
 	var cur Partition
-	var entries []x509.RevocationListEntry
+	var entries []crlItem
 	flush := func() {
 		if entries != nil || cur.Municipality != "" {
 			seen[cur] = true
 			jobs <- job{cur, entries}
 		}
 	}
-	scanErr := ca.store.eachRevocation(ctx, now, seq, func(r *revocationRow) error {
-		if r.Partition != cur {
+	scanErr := ca.store.eachRevocationRaw(ctx, now, seq, func(muni []byte, shard int, serial []byte, at int64, reason []byte) error {
+		if shard != cur.Shard || string(muni) != cur.Municipality {
 			flush()
-			cur, entries = r.Partition, make([]x509.RevocationListEntry, 0, 1024)
+			cur, entries = Partition{string(muni), shard}, make([]crlItem, 0, 1024)
 			if err := os.MkdirAll(filepath.Join(dir, cur.Municipality), 0o755); err != nil {
 				return err
 			}
 		}
-		n, ok := new(big.Int).SetString(r.Serial, 16)
-		if !ok {
-			return fmt.Errorf("refca: stored serial %q is not hexadecimal", r.Serial)
+		sn, err := serialContents(string(serial))
+		if err != nil {
+			return err
 		}
-		entries = append(entries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: r.RevokedAt, ReasonCode: r.Reason.CRLReason()})
+		rs, err := parseStoredReason(string(reason))
+		if err != nil {
+			return err
+		}
+		entries = append(entries, crlItem{serial: sn, at: at, reason: rs.CRLReason()})
 		return nil
 	})
 	if scanErr == nil {
@@ -258,27 +258,18 @@ func (ca *CA) pruneRuns(current int64, prev *crlRun) {
 
 // signPartition signs a partition's complete CRL (base 0) or its delta
 // CRL relative to the complete CRL numbered base.
-func (ca *CA) signPartition(p Partition, run *crlRun, entries []x509.RevocationListEntry, deltaNumber int64) ([]byte, error) {
-	tmpl := &x509.RevocationList{
-		Number:                    big.NewInt(run.Number),
-		ThisUpdate:                run.ThisUpdate,
-		NextUpdate:                run.NextUpdate,
-		RevokedCertificateEntries: entries,
-		ExtraExtensions: []pkix.Extension{
-			issuingDistributionPoint(ca.rev.base + p.FullPath()),
-			freshestCRL(ca.rev.base + p.DeltaPath()),
-		},
-	}
+func (ca *CA) signPartition(p Partition, run *crlRun, entries []crlItem, deltaNumber int64) ([]byte, error) {
 	if deltaNumber != 0 {
 		now := ca.now().Truncate(time.Second)
-		tmpl.Number = big.NewInt(deltaNumber)
-		tmpl.ThisUpdate, tmpl.NextUpdate = now, now.Add(ca.deltaLifetime())
-		tmpl.ExtraExtensions = []pkix.Extension{
+		return ca.encodeCRL(deltaNumber, now, now.Add(ca.deltaLifetime()), entries, []pkix.Extension{
 			issuingDistributionPoint(ca.rev.base + p.FullPath()),
 			deltaCRLIndicator(run.Number),
-		}
+		})
 	}
-	return x509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
+	return ca.encodeCRL(run.Number, run.ThisUpdate, run.NextUpdate, entries, []pkix.Extension{
+		issuingDistributionPoint(ca.rev.base + p.FullPath()),
+		freshestCRL(ca.rev.base + p.DeltaPath()),
+	})
 }
 
 // currentRun returns the current full run, making the first one if none.
@@ -393,11 +384,12 @@ func (ca *CA) DeltaCRL(ctx context.Context, p Partition) ([]byte, error) {
 	return der, nil
 }
 
-func listEntries(rows []revocationRow) []x509.RevocationListEntry {
-	out := make([]x509.RevocationListEntry, 0, len(rows))
+func listEntries(rows []revocationRow) []crlItem {
+	out := make([]crlItem, 0, len(rows))
 	for _, r := range rows {
-		n, _ := new(big.Int).SetString(r.Serial, 16)
-		out = append(out, x509.RevocationListEntry{SerialNumber: n, RevocationTime: r.RevokedAt, ReasonCode: r.Reason.CRLReason()})
+		if sn, err := serialContents(r.Serial); err == nil {
+			out = append(out, crlItem{serial: sn, at: r.RevokedAt.Unix(), reason: r.Reason.CRLReason()})
+		}
 	}
 	return out
 }

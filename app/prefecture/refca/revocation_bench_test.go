@@ -456,7 +456,7 @@ func TestRevocationFiguresSmall(t *testing.T) {
 	}
 	rps, p99 := ocspLoad(t, f, 2000)
 	t.Logf("OCSP: %.0f resp/s, p99 %v", rps, p99)
-	if rps < 200 {
+	if rps < 50 { // loose: make test runs it with -race on a shared machine
 		t.Errorf("OCSP: %.0f responses/s", rps)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,7 +206,7 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, goodDER, _ := get(t, vc, "GET", e.url+OCSPPath+"/"+base64.StdEncoding.EncodeToString(getReq), "", nil)
+	st, goodDER, _ := get(t, vc, "GET", e.url+OCSPPath+"/"+url.PathEscape(base64.StdEncoding.EncodeToString(getReq)), "", nil)
 	if st != http.StatusOK {
 		t.Fatalf("OCSP GET: HTTP %d", st)
 	}

@@ -152,6 +152,30 @@ func (s *store) eachRevocation(ctx context.Context, now time.Time, upTo int64, f
 	return rows.Err()
 }
 
+// eachRevocationRaw is eachRevocation without allocations per row: the
+// byte slices are valid only during the call.
+func (s *store) eachRevocationRaw(ctx context.Context, now time.Time, upTo int64,
+	fn func(muni []byte, shard int, serial []byte, at int64, reason []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT municipality, shard, serial, revoked_at, reason"+
+		" FROM revocations WHERE not_after > ? AND seq <= ? ORDER BY municipality, shard", now.Unix(), upTo)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var muni, serial, reason sql.RawBytes
+	var shard int
+	var at int64
+	for rows.Next() {
+		if err := rows.Scan(&muni, &shard, &serial, &at, &reason); err != nil {
+			return err
+		}
+		if err := fn(muni, shard, serial, at, reason); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // partitionRevocations lists the unexpired revocations of one partition
 // with afterSeq < seq <= upTo.
 func (s *store) partitionRevocations(ctx context.Context, p Partition, afterSeq, upTo int64, now time.Time) ([]revocationRow, error) {
