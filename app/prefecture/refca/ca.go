@@ -10,7 +10,19 @@
 // signing-certificate profile; keeps every certificate in its own SQLite
 // store; revokes a resident's previous certificate when it issues a new
 // one; takes RA-signed revocation requests and change notices; and
-// publishes CRLs, complete and per municipality.
+// provides revocation information (失効情報, art. 17 of 電子署名に係る地方公共団体
+// の認証業務に関する法律) to registered verifiers only, over mutual TLS with
+// their access certificates: CRLs partitioned by municipality and serial
+// shard (complete runs on a schedule, delta CRLs in between), OCSP from a
+// delegated responder, and batch 現況確認 queries. Every fetch is logged.
+// A terminal reads only its own municipality's partitions.
+//
+// Certificates name their partition by a stable plain-http URL
+// (Settings.RevocationURL): RFC 5280 clients expect http distribution
+// points, an https one would need its own revocation check, and the URL
+// identifies the partition (it is matched against the CRL's
+// issuingDistributionPoint) rather than granting access, which the
+// server decides by the client certificate.
 //
 // A CA lives in a directory made by Setup. Open loads it; Listen serves it
 // over TLS 1.3; StartEmbedded does both in-process for the app's embedded
