@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,6 +157,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	dir := fs.String("dir", "", "the CA directory made by setup")
 	addr := fs.String("addr", "", "listen address (default: the one given at setup)")
+	httpAddr := fs.String("http-addr", "", "also answer plain http here (the revocation URL certificates name) with a 403 pointing to mutual TLS")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -181,8 +183,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "reference prefecture CA listening on %s (EST at %s%s; revocation information for registered verifiers at %s%s and %s%s, named %s)\n",
 		srv.URL(), ca.BaseURL(), prefecture.ESTPath, ca.BaseURL(), CRLPrefix, ca.BaseURL(), OCSPPath, ca.RevocationURL())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve() }()
+	if *httpAddr != "" {
+		plain := &http.Server{Addr: *httpAddr, Handler: ca.PlainHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := plain.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		defer plain.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

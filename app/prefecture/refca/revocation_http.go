@@ -179,3 +179,18 @@ func (ca *CA) serveRACRL(w http.ResponseWriter, r *http.Request) {
 	}
 	ca.writeCRL(w, r)
 }
+
+// PlainHandler answers plain-http requests at the revocation URL that
+// certificates name: every request is refused with 403 and a reason
+// telling registered verifiers to fetch the same path over mutual TLS from
+// the CA's base URL. It gives nothing away and is logged like the others.
+func (ca *CA) PlainHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ca.rev.fetch.add(fetchEntry{at: ca.now(), client: "(plain http) " + r.RemoteAddr, what: r.Method + " " + r.URL.Path,
+			detail: prefecture.RefusalNoClientCert})
+		refuse(http.StatusForbidden, prefecture.RefusalNoClientCert,
+			fmt.Sprintf("revocation information is provided only to registered verifiers (art. 17): fetch %s%s over TLS with your access certificate",
+				ca.BaseURL(), r.URL.Path),
+			"失効情報は届出をした者にのみ、アクセス証明書による TLS 接続で提供されます").write(w)
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -444,5 +445,20 @@ func TestVerifierRegistry(t *testing.T) {
 	vs, _ = e.ca.Verifiers(ctx)
 	if vs[0].Active() || vs[0].RemovedNote != "廃止届" || !vs[1].Active() {
 		t.Errorf("after removal %+v", vs)
+	}
+}
+
+// TestPlainHTTPRefused checks the plain-http answer at the revocation URL.
+func TestPlainHTTPRefused(t *testing.T) {
+	e := newEnv(t, SetupOptions{}, nil)
+	srv := httptest.NewServer(e.ca.PlainHandler())
+	defer srv.Close()
+	st, body, code := get(t, srv.Client(), "GET", srv.URL+"/crl/"+testCode+"/0.crl", "", nil)
+	if st != http.StatusForbidden || code != prefecture.RefusalNoClientCert || !strings.Contains(string(body), e.url+"/crl/"+testCode+"/0.crl") {
+		t.Errorf("plain http: HTTP %d %q %s", st, code, body)
+	}
+	log, err := e.ca.FetchLog(context.Background(), time.Time{}, 0, 0)
+	if err != nil || len(log) != 1 || log[0].Granted || !strings.HasPrefix(log[0].Client, "(plain http)") {
+		t.Errorf("fetch log %+v, %v", log, err)
 	}
 }
