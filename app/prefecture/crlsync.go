@@ -16,7 +16,8 @@ import (
 var oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
 
 // municipalityCRL reads the index of the terminal's municipality's CRL
-// partitions, fetches each complete CRL and its delta, checks that the
+// partitions, fetches each complete CRL and its delta (of the partitions
+// that have revocations), checks that the
 // delta is relative to that complete CRL (retrying when a new full run
 // came in between), and merges them all into one list: Number is the
 // highest CRL number seen, ThisUpdate the oldest and NextUpdate the
@@ -61,6 +62,9 @@ func (c *ESTClient) municipalityCRL(ctx context.Context) (*x509.RevocationList, 
 		}
 	}
 	for _, p := range idx.Partitions {
+		if p.Revoked == 0 {
+			continue
+		}
 		var full, delta *x509.RevocationList
 		for attempt := 0; ; attempt++ {
 			if full, err = c.fetchCRL(ctx, p.Full); err != nil {

@@ -39,4 +39,7 @@ type CRLIndex struct {
 type CRLPartition struct {
 	Full  string `json:"full"`
 	Delta string `json:"delta"`
+	// Revoked counts the partition's revocations when the index was made;
+	// a partition with none can be skipped.
+	Revoked int `json:"revoked"`
 }

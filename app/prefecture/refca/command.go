@@ -30,7 +30,7 @@ const CommandUsage = `usage:
                         [-addr HOST:PORT] [-host NAME]... [-validity 5th-birthday|3y] [-p256]
                         [-reader pcsc|emulated]
       create a CA, an RA certificate for one terminal, and DIR/madoguchi.toml for the app
-  madoguchi refca serve -dir DIR [-addr HOST:PORT]
+  madoguchi refca serve -dir DIR [-addr HOST:PORT] [-http-addr HOST:PORT]
       serve the CA (EST, revocation, change notices, CRLs) over TLS 1.3
   madoguchi refca add-terminal -dir DIR -municipality M -code C -terminal T -out PREFIX
       issue another terminal's RA certificate as PREFIX.pem and PREFIX.key

@@ -153,9 +153,14 @@ func (ca *CA) serveRAIndex(w http.ResponseWriter, r *http.Request) {
 		internalRefusal(err).write(w)
 		return
 	}
+	counts, err := ca.store.partitionCounts(r.Context(), t.code)
+	if err != nil {
+		internalRefusal(err).write(w)
+		return
+	}
 	idx := prefecture.CRLIndex{Municipality: t.code, Partitions: []prefecture.CRLPartition{}}
 	for _, p := range parts {
-		idx.Partitions = append(idx.Partitions, prefecture.CRLPartition{Full: "/ra" + p.FullPath(), Delta: "/ra" + p.DeltaPath()})
+		idx.Partitions = append(idx.Partitions, prefecture.CRLPartition{Full: "/ra" + p.FullPath(), Delta: "/ra" + p.DeltaPath(), Revoked: counts[p.Shard]})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(idx)

@@ -197,6 +197,24 @@ func (s *store) partitionRevocations(ctx context.Context, p Partition, afterSeq,
 	return out, rows.Err()
 }
 
+// partitionCounts counts a municipality's revocations by shard.
+func (s *store) partitionCounts(ctx context.Context, municipality string) (map[int]int, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT shard, count(*) FROM revocations WHERE municipality = ? GROUP BY shard", municipality)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var shard, n int
+		if err := rows.Scan(&shard, &n); err != nil {
+			return nil, err
+		}
+		out[shard] = n
+	}
+	return out, rows.Err()
+}
+
 // revocationBySerial returns the index row of a revoked serial, or nil.
 func (s *store) revocationBySerial(ctx context.Context, serial string) (*revocationRow, error) {
 	var r revocationRow
