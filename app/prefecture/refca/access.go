@@ -76,31 +76,31 @@ func (ca *CA) checkVerifier(r *http.Request) (*Verifier, string, *refusal) {
 			"失効情報は届出をした者にのみ提供されます。届出の際に交付されたアクセス証明書で接続してください")
 	}
 	leaf := r.TLS.PeerCertificates[0]
-	client := leaf.Subject.String()
+	client := leaf.Subject.String // only for refusals: it allocates
 	if err := ca.verifyAccessChain(r.TLS.PeerCertificates, ca.now()); err != nil {
-		return nil, client, refuse(http.StatusForbidden, prefecture.RefusalNotVerifier,
+		return nil, client(), refuse(http.StatusForbidden, prefecture.RefusalNotVerifier,
 			fmt.Sprintf("client certificate not accepted: %v", err),
 			"接続に使われた証明書はこの認証局が交付したアクセス証明書ではないか、有効期間外です")
 	}
 	for _, oid := range leaf.UnknownExtKeyUsage {
 		if oid.Equal(OIDCMCRA) {
-			return nil, client, refuse(http.StatusForbidden, prefecture.RefusalRANotVerifier,
+			return nil, client(), refuse(http.StatusForbidden, prefecture.RefusalRANotVerifier,
 				"a counter terminal's RA certificate cannot fetch revocation information; only registered verifiers can (art. 17)",
 				"窓口端末（RA）の証明書では失効情報を取得できません")
 		}
 	}
 	if !isVerifierCert(leaf) {
-		return nil, client, refuse(http.StatusForbidden, prefecture.RefusalNotVerifier,
+		return nil, client(), refuse(http.StatusForbidden, prefecture.RefusalNotVerifier,
 			"the client certificate is not a verifier's access certificate (certificate policy "+VerifierPolicyOID+")",
 			"接続に使われた証明書は失効情報のアクセス証明書ではありません")
 	}
 	serial := prefecture.FormatSerial(leaf.SerialNumber)
-	v, err := ca.verifierBySerial(r.Context(), serial)
+	v, err := ca.verifierAccessBySerial(r.Context(), serial)
 	if err != nil {
-		return nil, client, internalRefusal(err)
+		return nil, client(), internalRefusal(err)
 	}
 	if v == nil {
-		return nil, client, refuse(http.StatusForbidden, prefecture.RefusalVerifierUnknown,
+		return nil, client(), refuse(http.StatusForbidden, prefecture.RefusalVerifierUnknown,
 			fmt.Sprintf("access certificate %s belongs to no registered verifier", serial),
 			"このアクセス証明書の届出が見つかりません")
 	}

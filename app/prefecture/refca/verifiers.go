@@ -256,6 +256,28 @@ func (ca *CA) verifierBySerial(ctx context.Context, serial string) (*Verifier, e
 	return v, err
 }
 
+// verifierAccessBySerial is verifierBySerial with only what an access
+// check needs (id, name, removal), for the hot path.
+func (ca *CA) verifierAccessBySerial(ctx context.Context, serial string) (*Verifier, error) {
+	st, err := ca.store.prepared(ctx, "SELECT id, name, removed_at FROM verifiers WHERE cert_serial = ?")
+	if err != nil {
+		return nil, err
+	}
+	var v Verifier
+	var removed sql.NullInt64
+	err = st.QueryRowContext(ctx, serial).Scan(&v.ID, &v.Name, &removed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if removed.Valid {
+		v.RemovedAt = time.Unix(removed.Int64, 0).UTC()
+	}
+	return &v, nil
+}
+
 // ErrUnknownVerifier is returned by RemoveVerifier for an unknown id.
 var ErrUnknownVerifier = errors.New("refca: no such verifier")
 
