@@ -192,6 +192,7 @@ func (ca *CA) Handler() http.Handler {
 		panic(err) // NewRouter never fails in v1.0.6
 	}
 	mux := http.NewServeMux()
+	ca.registerRevocation(mux)
 	mux.Handle(prefecture.ESTPath+"/", router)
 	mux.HandleFunc("POST "+prefecture.RevokePath, func(w http.ResponseWriter, r *http.Request) {
 		ca.serveSigned(w, r, prefecture.OpRevoke)
@@ -199,7 +200,7 @@ func (ca *CA) Handler() http.Handler {
 	mux.HandleFunc("POST "+prefecture.NoticePath, func(w http.ResponseWriter, r *http.Request) {
 		ca.serveSigned(w, r, prefecture.OpNotice)
 	})
-	ca.registerRevocation(mux)
+	mux.HandleFunc("GET "+prefecture.CRLDir+"{name}", ca.serveCRL)
 	return mux
 }
 

@@ -199,3 +199,16 @@ func (ca *CA) PlainHandler() http.Handler {
 			"失効情報は届出をした者にのみ、アクセス証明書による TLS 接続で提供されます").write(w)
 	})
 }
+
+// serveCRL answers the retired single-file CRL paths (/crl/all.crl,
+// /crl/<code>.crl): 403 to anyone but a registered verifier, who is told
+// to fetch the partitions its certificates name.
+func (ca *CA) serveCRL(w http.ResponseWriter, r *http.Request) {
+	if _, ref := ca.verifierAccess(r, "crl "+r.PathValue("name")); ref != nil {
+		ref.write(w)
+		return
+	}
+	refuse(http.StatusGone, prefecture.RefusalNoPartition,
+		"the complete and per-municipality CRLs are replaced by partitions: fetch the CRL distribution point a certificate names ("+CRLPrefix+"<code>/<shard>.crl)",
+		"失効リストは分割されました。証明書に記載された配布点から取得してください").write(w)
+}
