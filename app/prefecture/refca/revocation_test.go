@@ -293,15 +293,18 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 		{"unregistered", e.httpsClient(nil), prefecture.RefusalNoClientCert},
 		{"RA terminal", e.httpsClient(&ra), prefecture.RefusalRANotVerifier},
 	} {
-		for _, path := range []string{part.FullPath(), part.DeltaPath(), OCSPPath} {
+		for _, path := range []string{part.FullPath(), part.DeltaPath(), OCSPPath, "/crl/all.crl", StatusPath} {
 			method, body := "GET", []byte(nil)
-			if path == OCSPPath {
+			if path == OCSPPath || path == StatusPath {
 				method, body = "POST", reqDER
 			}
 			if st, b, code := get(t, tt.client, method, e.url+path, ocspRequestType, body); st != http.StatusForbidden || code != tt.code {
 				t.Errorf("%s %s: HTTP %d %q %s", tt.name, path, st, code, b)
 			}
 		}
+	}
+	if st, _, code := get(t, vc, "GET", e.url+"/crl/all.crl", "", nil); st != http.StatusGone || code != prefecture.RefusalNoPartition {
+		t.Errorf("retired complete CRL: HTTP %d %q", st, code)
 	}
 	verifierAsRA := e.clientWith(t, vcert)
 	if _, err := verifierAsRA.Revoke(ctx, other.Certificate.SerialNumber, prefecture.ReasonResidentRequest); err == nil ||
@@ -345,7 +348,7 @@ func TestRevocationInformationEndToEnd(t *testing.T) {
 			refused++
 		}
 	}
-	if granted != 10 || refused != 2 || !strings.HasPrefix(log[0].What, "crl "+part.String()) {
+	if granted != 11 || refused != 2 || !strings.HasPrefix(log[0].What, "crl "+part.String()) {
 		t.Errorf("fetch log: %d granted, %d refused: %+v", granted, refused, log)
 	}
 	all, _ := e.ca.FetchLog(ctx, time.Time{}, 0, 0)
