@@ -39,6 +39,10 @@ type deltaCache struct {
 	thisUpdate time.Time
 }
 
+// MaxPartitionSize is the size bound of a partition CRL; a full run warns
+// about any larger one.
+const MaxPartitionSize = 5 << 20
+
 // ErrNoPartition is returned for a partition no certificate names.
 var ErrNoPartition = errors.New("refca: no such CRL partition")
 
@@ -169,6 +173,10 @@ func (ca *CA) regenerate(ctx context.Context) (CRLRun, error) {
 				if err != nil {
 					fail(err)
 					continue
+				}
+				if len(der) > MaxPartitionSize {
+					ca.log.Warn("a CRL partition exceeds the size bound: give new municipalities more shards (crl_shards)",
+						"partition", j.p.String(), "bytes", len(der))
 				}
 				parts.Add(1)
 				count.Add(int64(len(j.entries)))
