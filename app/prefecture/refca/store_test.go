@@ -19,7 +19,7 @@ func TestStoreSchema(t *testing.T) {
 	var version int
 	var fk int
 	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != len(names) || version < 2 {
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != len(names) || version < 1 {
 		t.Fatalf("user_version %d, %v", version, err)
 	}
 	if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
