@@ -368,17 +368,23 @@ func (c *ESTClient) signed(ctx context.Context, op, path string, req Request) ([
 	return out, nil
 }
 
-// CRL implements Client: it fetches the complete CRL and checks its
-// signature against the pinned roots and its nextUpdate against the clock.
+// CRL implements Client: it reads the terminal's own municipality's CRL
+// partitions (complete and delta, see partitionCRL) and merges them.
 func (c *ESTClient) CRL(ctx context.Context) (*x509.RevocationList, error) {
+	return c.municipalityCRL(ctx)
+}
+
+// fetchCRL fetches one CRL and checks its signature against the pinned
+// roots and its nextUpdate against the clock.
+func (c *ESTClient) fetchCRL(ctx context.Context, path string) (*x509.RevocationList, error) {
 	var raw []byte
 	err := c.retry(ctx, "crl", func(ctx context.Context) *attemptError {
-		hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+CRLPath, nil)
+		hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 		if err != nil {
 			return &attemptError{kind: BadResponse, err: err}
 		}
 		hreq.Header.Set("Accept", CRLType)
-		raw, err = c.do(hreq, 256<<20)
+		raw, err = c.do(hreq, 64<<20)
 		return classifyHTTP(err)
 	})
 	if err != nil {

@@ -31,9 +31,9 @@ const (
 	RevokePath = "/ra/revoke"
 	// NoticePath takes a signed change notice (POST, SignedRequestType).
 	NoticePath = "/ra/notice"
-	// CRLPath serves the complete CRL (DER, application/pkix-crl).
-	CRLPath = "/crl/all.crl"
-	// CRLDir is the folder of per-municipality CRLs: CRLDir + code + ".crl".
+	// CRLDir is the folder of partition CRLs, served to registered
+	// verifiers only; a terminal reads its own municipality's through
+	// RACRLIndexPath.
 	CRLDir = "/crl/"
 )
 

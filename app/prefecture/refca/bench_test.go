@@ -2,9 +2,7 @@ package refca
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/x509"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"sync"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"madoguchi/app/prefecture"
 	"madoguchi/forms/jpkicert"
 )
 
@@ -100,81 +97,4 @@ func BenchmarkEnrollESTClient(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enroll/s")
-}
-
-// fillRevoked stores n revoked, unexpired certificates (placeholder DER)
-// directly, for the CRL benchmarks.
-func fillRevoked(b *testing.B, ca *CA, n int) {
-	b.Helper()
-	ctx := context.Background()
-	now := time.Now()
-	err := ca.store.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO certificates (`+recordColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ca')`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		reasons := []prefecture.Reason{prefecture.ReasonResidentRequest, prefecture.ReasonKeyCompromise,
-			prefecture.ReasonAddressChange, prefecture.ReasonSuperseded, prefecture.ReasonDeath}
-		for i := 0; i < n; i++ {
-			spki := make([]byte, 32)
-			rand.Read(spki)
-			if _, err := stmt.ExecContext(ctx, prefecture.FormatSerial(randomSerial()), spki, spki, spki, testCode, "bench", "1",
-				now.Add(-time.Hour).Unix(), now.AddDate(3, 0, 0).Unix(), []byte{0x30, 0x00},
-				now.Add(-time.Duration(i)*time.Second).Unix(), reasons[i%len(reasons)].String()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
-// BenchmarkCRLBuild100k builds and signs a CRL of 100,000 entries, reading
-// them from the store (target: at most 2 s).
-func BenchmarkCRLBuild100k(b *testing.B) {
-	e := newEnv(b, SetupOptions{}, nil)
-	fillRevoked(b, e.ca, 100_000)
-	ctx := context.Background()
-	b.ResetTimer()
-	var der []byte
-	for i := 0; i < b.N; i++ {
-		var err error
-		if der, err = e.ca.buildCRL(ctx, "", time.Now()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(len(der)), "bytes")
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil || len(crl.RevokedCertificateEntries) != 100_000 {
-		b.Fatalf("CRL: %v entries, %v", len(crl.RevokedCertificateEntries), err)
-	}
-}
-
-// BenchmarkCRLParse100k parses and checks the signature of a CRL of
-// 100,000 entries (target: at most 1 s).
-func BenchmarkCRLParse100k(b *testing.B) {
-	e := newEnv(b, SetupOptions{}, nil)
-	fillRevoked(b, e.ca, 100_000)
-	der, err := e.ca.buildCRL(context.Background(), "", time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		crl, err := x509.ParseRevocationList(der)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := crl.CheckSignatureFrom(e.ca.Root()); err != nil {
-			b.Fatal(err)
-		}
-		if len(crl.RevokedCertificateEntries) != 100_000 {
-			b.Fatalf("%d entries", len(crl.RevokedCertificateEntries))
-		}
-	}
 }

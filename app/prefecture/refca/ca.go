@@ -10,7 +10,19 @@
 // signing-certificate profile; keeps every certificate in its own SQLite
 // store; revokes a resident's previous certificate when it issues a new
 // one; takes RA-signed revocation requests and change notices; and
-// publishes CRLs, complete and per municipality.
+// provides revocation information (失効情報, art. 17 of 電子署名に係る地方公共団体
+// の認証業務に関する法律) to registered verifiers only, over mutual TLS with
+// their access certificates: CRLs partitioned by municipality and serial
+// shard (complete runs on a schedule, delta CRLs in between), OCSP from a
+// delegated responder, and batch 現況確認 queries. Every fetch is logged.
+// A terminal reads only its own municipality's partitions.
+//
+// Certificates name their partition by a stable plain-http URL
+// (Settings.RevocationURL): RFC 5280 clients expect http distribution
+// points, an https one would need its own revocation check, and the URL
+// identifies the partition (it is matched against the CRL's
+// issuingDistributionPoint) rather than granting access, which the
+// server decides by the client certificate.
 //
 // A CA lives in a directory made by Setup. Open loads it; Listen serves it
 // over TLS 1.3; StartEmbedded does both in-process for the app's embedded
@@ -74,9 +86,7 @@ type CA struct {
 	mu      sync.Mutex
 	baseURL string
 
-	crlMu  sync.Mutex
-	crlGen uint64               // bumped by every revocation
-	crls   map[string]*crlCache // by municipality code, "" for the complete CRL
+	rev *revocationState // CRLs, OCSP, verifiers' fetch log
 }
 
 // Open loads the CA in dir (made by Setup) and opens its store.
@@ -116,7 +126,6 @@ func Open(ctx context.Context, dir string, o Options) (*CA, error) {
 		log:      o.Logger,
 		now:      o.Now,
 		baseURL:  strings.TrimSuffix(s.URL, "/"),
-		crls:     map[string]*crlCache{},
 	}
 	ca.raRoots.AddCert(raRoot)
 	if ca.log == nil {
@@ -125,11 +134,18 @@ func Open(ctx context.Context, dir string, o Options) (*CA, error) {
 	if ca.now == nil {
 		ca.now = time.Now
 	}
+	if err := ca.openRevocation(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return ca, nil
 }
 
 // Close closes the store.
-func (ca *CA) Close() error { return ca.store.Close() }
+func (ca *CA) Close() error {
+	ca.closeRevocation()
+	return ca.store.Close()
+}
 
 // Root returns the CA's root certificate, which clients pin.
 func (ca *CA) Root() *x509.Certificate { return ca.cert }
@@ -177,6 +193,7 @@ func (ca *CA) Handler() http.Handler {
 		panic(err) // NewRouter never fails in v1.0.6
 	}
 	mux := http.NewServeMux()
+	ca.registerRevocation(mux)
 	mux.Handle(prefecture.ESTPath+"/", router)
 	mux.HandleFunc("POST "+prefecture.RevokePath, func(w http.ResponseWriter, r *http.Request) {
 		ca.serveSigned(w, r, prefecture.OpRevoke)
@@ -221,6 +238,11 @@ func (ca *CA) authenticate(ctx context.Context, r *http.Request) (*terminal, *re
 		return nil, refuse(http.StatusForbidden, prefecture.RefusalRAUntrusted,
 			fmt.Sprintf("terminal certificate not accepted: %v", err),
 			"端末証明書が認証局の認める発行元のものではないか、有効期間外です")
+	}
+	if isVerifierCert(leaf) {
+		return nil, refuse(http.StatusForbidden, prefecture.RefusalVerifierNotRA,
+			"a verifier's access certificate cannot enroll, revoke or send notices; only counter terminals (RA) can",
+			"失効情報のアクセス証明書では発行・失効・異動通知はできません")
 	}
 	cmcRA := false
 	for _, oid := range leaf.UnknownExtKeyUsage {
@@ -281,7 +303,11 @@ func (ca *CA) enroll(ctx context.Context, t *terminal, csr *x509.CertificateRequ
 		if prev != nil {
 			return ca.repeat(prev, items, t)
 		}
-		cert, rec, err := ca.issue(req, t, now)
+		shards, err := ca.store.municipalityShards(ctx, t.code, ca.settings.shards())
+		if err != nil {
+			return nil, internalRefusal(err)
+		}
+		cert, rec, err := ca.issue(req, t, now, shards)
 		if err != nil {
 			return nil, internalRefusal(err)
 		}
@@ -345,8 +371,9 @@ func hashStrings(ss ...string) []byte {
 }
 
 // issue signs the JPKI signing-certificate profile for a checked request.
-func (ca *CA) issue(req *checkedRequest, t *terminal, now time.Time) (*x509.Certificate, *record, error) {
+func (ca *CA) issue(req *checkedRequest, t *terminal, now time.Time, shards int) (*x509.Certificate, *record, error) {
 	serial := randomSerial()
+	part := Partition{Municipality: t.code, Shard: shardOf(serial, shards)}
 	subject, err := asn1.Marshal(pkix.RDNSequence{
 		{{Type: oidCountry, Value: "JP"}},
 		{{Type: oidLocality, Value: ca.settings.Prefecture}},
@@ -369,9 +396,10 @@ func (ca *CA) issue(req *checkedRequest, t *terminal, now time.Time) (*x509.Cert
 		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		Policies:              []x509.OID{ca.policy},
-		CRLDistributionPoints: []string{ca.BaseURL() + prefecture.CRLDir + t.code + ".crl"},
+		CRLDistributionPoints: []string{ca.rev.base + part.FullPath()},
+		OCSPServer:            []string{ca.rev.base + OCSPPath},
 		SubjectKeyId:          keyID(req.csr.PublicKey),
-		ExtraExtensions:       []pkix.Extension{san},
+		ExtraExtensions:       []pkix.Extension{san, freshestCRL(ca.rev.base + part.DeltaPath())},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, req.csr.PublicKey, ca.key)
 	if err != nil {
@@ -436,13 +464,6 @@ func FifthBirthday(issued time.Time, birth forms.Date) time.Time {
 }
 
 func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-// crlChanged marks every cached CRL stale after a revocation.
-func (ca *CA) crlChanged() {
-	ca.crlMu.Lock()
-	ca.crlGen++
-	ca.crlMu.Unlock()
-}
 
 // serveSigned handles the RA-signed revocation and change-notice requests.
 func (ca *CA) serveSigned(w http.ResponseWriter, r *http.Request, op string) {

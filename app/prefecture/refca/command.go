@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +30,13 @@ const CommandUsage = `usage:
                         [-addr HOST:PORT] [-host NAME]... [-validity 5th-birthday|3y] [-p256]
                         [-reader pcsc|emulated]
       create a CA, an RA certificate for one terminal, and DIR/madoguchi.toml for the app
-  madoguchi refca serve -dir DIR [-addr HOST:PORT]
+  madoguchi refca serve -dir DIR [-addr HOST:PORT] [-http-addr HOST:PORT]
       serve the CA (EST, revocation, change notices, CRLs) over TLS 1.3
   madoguchi refca add-terminal -dir DIR -municipality M -code C -terminal T -out PREFIX
       issue another terminal's RA certificate as PREFIX.pem and PREFIX.key
   madoguchi refca revoke-terminal -dir DIR -cert FILE [-note TEXT]
       revoke a terminal's RA certificate
-`
+` + RevocationUsage
 
 // Command runs the reference CA's subcommands (see CommandUsage). serve
 // runs until ctx is done.
@@ -53,6 +54,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return cmdAddTerminal(args[1:], stdout, stderr)
 	case "revoke-terminal":
 		return cmdRevokeTerminal(ctx, args[1:], stdout, stderr)
+	case "add-verifier", "list-verifiers", "remove-verifier", "fetch-log", "regenerate-crls":
+		return revocationCommand(ctx, args[0], args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, CommandUsage)
 		return nil
@@ -82,6 +85,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8443", "address the CA will listen on")
 	validity := fs.String("validity", ValidityFifthBirthday, "validity rule: 5th-birthday or 3y")
 	p256 := fs.Bool("p256", false, "also accept P-256 keys")
+	revURL := fs.String("revocation-url", "", "stable http://host base for CRL distribution points and OCSP (default http://<addr host>)")
 	reader := fs.String("reader", config.ReaderPCSC, "card reader mode written to the app config: pcsc or emulated")
 	var hosts multiFlag
 	fs.Var(&hosts, "host", "extra host name or IP for the TLS certificate (repeatable)")
@@ -110,6 +114,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 		Listen:           *addr,
 		Validity:         *validity,
 		AllowP256:        *p256,
+		RevocationURL:    *revURL,
 	}); err != nil {
 		return err
 	}
@@ -152,6 +157,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	dir := fs.String("dir", "", "the CA directory made by setup")
 	addr := fs.String("addr", "", "listen address (default: the one given at setup)")
+	httpAddr := fs.String("http-addr", "", "also answer plain http here (the revocation URL certificates name) with a 403 pointing to mutual TLS")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -175,10 +181,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reference prefecture CA listening on %s (EST at %s%s, CRL at %s%s)\n",
-		srv.URL(), ca.BaseURL(), prefecture.ESTPath, ca.BaseURL(), prefecture.CRLPath)
-	errc := make(chan error, 1)
+	fmt.Fprintf(stdout, "reference prefecture CA listening on %s (EST at %s%s; revocation information for registered verifiers at %s%s and %s%s, named %s)\n",
+		srv.URL(), ca.BaseURL(), prefecture.ESTPath, ca.BaseURL(), CRLPrefix, ca.BaseURL(), OCSPPath, ca.RevocationURL())
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve() }()
+	if *httpAddr != "" {
+		plain := &http.Server{Addr: *httpAddr, Handler: ca.PlainHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := plain.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		defer plain.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -140,7 +140,7 @@ func TestInteroperability(t *testing.T) {
 		"X509v3 Key Usage: critical",
 		"Digital Signature, Non Repudiation",
 		"Policy: " + DefaultPolicyOID,
-		"URI:" + e.url + "/crl/" + testCode + ".crl",
+		"URI:" + e.ca.RevocationURL() + Partition{testCode, shardOf(cert.SerialNumber, DefaultCRLShards)}.FullPath(),
 		"X509v3 Subject Key Identifier",
 		"X509v3 Authority Key Identifier",
 		"X509v3 Subject Alternative Name",
@@ -163,8 +163,11 @@ func TestInteroperability(t *testing.T) {
 	if len(serialHex)%2 == 1 {
 		serialHex = "0" + serialHex
 	}
-	for _, scope := range []string{"", testCode} {
-		der, err := e.ca.CRL(ctx, scope)
+	if _, err := e.ca.RegenerateCRLs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, scope := range []string{testCode} {
+		der, err := e.ca.FullCRL(ctx, Partition{testCode, shardOf(cert.SerialNumber, DefaultCRLShards)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,6 +72,17 @@ type Settings struct {
 	AllowP256 bool `toml:"allow_p256"`
 	// CRLLifetime is the distance from thisUpdate to nextUpdate, e.g. "24h".
 	CRLLifetime string `toml:"crl_lifetime"`
+	// RevocationURL is the stable base ("http://host", no path) written
+	// into certificates' CRL distribution points (RevocationURL +
+	// "/crl/<code>/<shard>.crl"), freshest-CRL pointers and OCSP access
+	// locations. The same paths are served to registered verifiers over
+	// mutual TLS. Empty means "http://" + the host of URL, or
+	// http://127.0.0.1.
+	RevocationURL string `toml:"revocation_url,omitempty"`
+	// CRLShards is the number of serial shards a municipality's CRL is
+	// split into, fixed when the municipality first has a certificate
+	// issued. Zero means DefaultCRLShards.
+	CRLShards int `toml:"crl_shards,omitempty"`
 }
 
 // SetupOptions describe a new CA directory.
@@ -85,6 +96,8 @@ type SetupOptions struct {
 	Listen           string   // Settings.Listen; default 127.0.0.1:8443
 	Validity         string   // Settings.Validity; default ValidityFifthBirthday
 	AllowP256        bool     // Settings.AllowP256
+	RevocationURL    string   // Settings.RevocationURL
+	CRLShards        int      // Settings.CRLShards
 }
 
 // ErrExists is returned by Setup when dir already holds a CA.
@@ -116,13 +129,15 @@ func Setup(dir string, o SetupOptions) error {
 		o.Validity = ValidityFifthBirthday
 	}
 	s := Settings{
-		Prefecture:  o.Prefecture,
-		URL:         o.URL,
-		Listen:      o.Listen,
-		Validity:    o.Validity,
-		PolicyOID:   DefaultPolicyOID,
-		AllowP256:   o.AllowP256,
-		CRLLifetime: "24h",
+		Prefecture:    o.Prefecture,
+		URL:           o.URL,
+		Listen:        o.Listen,
+		Validity:      o.Validity,
+		PolicyOID:     DefaultPolicyOID,
+		AllowP256:     o.AllowP256,
+		CRLLifetime:   "24h",
+		RevocationURL: o.RevocationURL,
+		CRLShards:     o.CRLShards,
 	}
 	if err := s.check(); err != nil {
 		return err
@@ -443,6 +458,7 @@ func (s Settings) check() error {
 	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") {
 		errs = append(errs, fmt.Errorf("url %q must be https", s.URL))
 	}
+	errs = append(errs, s.checkRevocation()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("refca: settings: %w", err)
 	}

@@ -78,9 +78,13 @@ func TestEnrollIssuesTheJPKIProfile(t *testing.T) {
 	if len(c.Policies) != 1 || c.Policies[0].String() != DefaultPolicyOID {
 		t.Errorf("policies = %v", c.Policies)
 	}
-	wantDP := e.url + "/crl/" + testCode + ".crl"
+	part := Partition{testCode, shardOf(c.SerialNumber, DefaultCRLShards)}
+	wantDP := "http://127.0.0.1" + part.FullPath()
 	if len(c.CRLDistributionPoints) != 1 || c.CRLDistributionPoints[0] != wantDP {
 		t.Errorf("CRL DP = %v, want %s", c.CRLDistributionPoints, wantDP)
+	}
+	if len(c.OCSPServer) != 1 || c.OCSPServer[0] != "http://127.0.0.1/ocsp" {
+		t.Errorf("OCSP = %v", c.OCSPServer)
 	}
 	if !bytes.Equal(c.AuthorityKeyId, e.ca.Root().SubjectKeyId) || len(c.SubjectKeyId) != 20 {
 		t.Errorf("AKI %x (CA SKI %x), SKI %x", c.AuthorityKeyId, e.ca.Root().SubjectKeyId, c.SubjectKeyId)
@@ -706,7 +710,8 @@ func TestMunicipalityCRL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dp := theirs.Certificate.CRLDistributionPoints; len(dp) != 1 || !strings.HasSuffix(dp[0], "/crl/131024.crl") {
+	theirPart := Partition{"131024", shardOf(theirs.Certificate.SerialNumber, DefaultCRLShards)}
+	if dp := theirs.Certificate.CRLDistributionPoints; len(dp) != 1 || !strings.HasSuffix(dp[0], theirPart.FullPath()) {
 		t.Fatalf("neighbour's DP %v", dp)
 	}
 	// The municipality of theirs, under the neighbour's certificate subject.
@@ -721,11 +726,15 @@ func TestMunicipalityCRL(t *testing.T) {
 	if _, err := neighbour.Revoke(ctx, theirs.Certificate.SerialNumber, prefecture.ReasonKeyCompromise); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.ca.RegenerateCRLs(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		code string
 		want *big.Int
 	}{{testCode, mine.Certificate.SerialNumber}, {"131024", theirs.Certificate.SerialNumber}} {
-		der, err := e.ca.CRL(ctx, tt.code)
+		p := Partition{tt.code, shardOf(tt.want, DefaultCRLShards)}
+		der, err := e.ca.FullCRL(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -737,7 +746,7 @@ func TestMunicipalityCRL(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(crl.RevokedCertificateEntries) != 1 || crlEntry(crl, tt.want) == nil {
-			t.Errorf("CRL %s: %d entries", tt.code, len(crl.RevokedCertificateEntries))
+			t.Errorf("CRL %s: %d entries", p, len(crl.RevokedCertificateEntries))
 		}
 		var idp *pkix.Extension
 		for i := range crl.Extensions {
@@ -745,18 +754,21 @@ func TestMunicipalityCRL(t *testing.T) {
 				idp = &crl.Extensions[i]
 			}
 		}
-		if idp == nil || !idp.Critical || !bytes.Contains(idp.Value, []byte("/crl/"+tt.code+".crl")) {
-			t.Errorf("CRL %s: IDP %+v", tt.code, idp)
+		if idp == nil || !idp.Critical || !bytes.Contains(idp.Value, []byte(p.FullPath())) {
+			t.Errorf("CRL %s: IDP %+v", p, idp)
 		}
 	}
-	all, err := e.client.CRL(ctx)
-	if err != nil || len(all.RevokedCertificateEntries) != 2 {
-		t.Fatalf("complete CRL: %v, %v", all, err)
-	}
-	// Unchanged state: the cached CRL (same number) is served.
-	again, err := e.client.CRL(ctx)
-	if err != nil || again.Number.Cmp(all.Number) != 0 {
-		t.Errorf("cached CRL number %v vs %v (%v)", again.Number, all.Number, err)
+	// Each terminal reads only its own municipality's partitions.
+	for _, c := range []*prefecture.ESTClient{e.client, neighbour} {
+		all, err := c.CRL(ctx)
+		if err != nil || len(all.RevokedCertificateEntries) != 1 {
+			t.Fatalf("municipality CRL: %v, %v", all, err)
+		}
+		// Unchanged state: the cached delta CRLs (same numbers) are served.
+		again, err := c.CRL(ctx)
+		if err != nil || again.Number.Cmp(all.Number) != 0 {
+			t.Errorf("cached CRL number %v vs %v (%v)", again.Number, all.Number, err)
+		}
 	}
 }
 

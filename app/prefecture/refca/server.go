@@ -23,6 +23,8 @@ type Server struct {
 	ln   net.Listener
 	http *http.Server
 	url  string
+	// stopSchedule ends the full-CRL schedule.
+	stopSchedule context.CancelFunc
 }
 
 // Listen binds addr (host:port; port 0 picks a free one) for the CA. The
@@ -49,6 +51,10 @@ func (ca *CA) Listen(addr string) (*Server, error) {
 			ErrorLog:          slog.NewLogLogger(ca.log.Handler(), slog.LevelDebug),
 		},
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.stopSchedule = func() { cancel(); <-done }
+	go func() { defer close(done); ca.scheduleCRLs(ctx) }()
 	return s, nil
 }
 
@@ -68,10 +74,16 @@ func (s *Server) Serve() error {
 }
 
 // Shutdown stops accepting connections and waits for requests in progress.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopSchedule()
+	return s.http.Shutdown(ctx)
+}
 
 // Close stops the server at once.
-func (s *Server) Close() error { return s.http.Close() }
+func (s *Server) Close() error {
+	s.stopSchedule()
+	return s.http.Close()
+}
 
 // EmbeddedOptions describe the CA that StartEmbedded creates on first use.
 type EmbeddedOptions struct {

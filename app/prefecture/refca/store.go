@@ -129,7 +129,10 @@ func (s *store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *store) Close() error { return s.db.Close() }
+func (s *store) Close() error {
+	s.forgetStatements()
+	return s.db.Close()
+}
 
 // write runs fn in one IMMEDIATE transaction.
 func (s *store) write(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -230,6 +233,9 @@ func (s *store) insert(ctx context.Context, r *record) (superseded []string, err
 				r.IssuedAt.Unix(), prefecture.ReasonSuperseded.String(), old); err != nil {
 				return err
 			}
+			if err := recordRevocation(ctx, tx, old, r.IssuedAt, prefecture.ReasonSuperseded); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -278,6 +284,9 @@ func (s *store) revoke(ctx context.Context, serial string, wholeHolder bool, rea
 		for _, sn := range serials {
 			if _, err := tx.ExecContext(ctx, "UPDATE certificates SET revoked_at = ?, reason = ?, revoked_by = ? WHERE serial = ? AND revoked_at IS NULL",
 				now.Unix(), reason.String(), by, sn); err != nil {
+				return err
+			}
+			if err := recordRevocation(ctx, tx, sn, now, reason); err != nil {
 				return err
 			}
 			r, err := s.get(ctx, tx, sn)
