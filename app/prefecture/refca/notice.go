@@ -65,6 +65,11 @@ func (ca *CA) serveKeyedNotice(ctx context.Context, w http.ResponseWriter, t *te
 				now.Unix(), reason.String(), t.serial, sn); err != nil {
 				return err
 			}
+			// In the same transaction, the revocation index the CRL
+			// partitions, deltas and OCSP are built from.
+			if err := recordRevocation(ctx, tx, sn, now, reason); err != nil {
+				return err
+			}
 			r, err := ca.store.get(ctx, tx, sn)
 			if err != nil {
 				return err
