@@ -36,7 +36,7 @@ func (s *Shell) newHomeStatus() *homeStatus {
 	desk := s.desk
 	var state app.ReaderState
 	var tallies []app.DayTally
-	s.runner.Background(func(ctx context.Context) error {
+	op := func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		// A reader that cannot be read is ReaderMissing; its label says
@@ -45,7 +45,8 @@ func (s *Shell) newHomeStatus() *homeStatus {
 		_, t, err := desk.DayTallies(ctx, time.Now())
 		tallies = t
 		return err
-	}, func(err error) {
+	}
+	done := func(err error) {
 		h.reader.SetText(state.Label())
 		h.reader.Importance = widget.MediumImportance
 		if state == app.ReaderMissing {
@@ -57,7 +58,8 @@ func (s *Shell) newHomeStatus() *homeStatus {
 			return
 		}
 		h.counts.SetText(tallyLine(tallies))
-	})
+	}
+	s.runner.Background(op, done)
 	return h
 }
 

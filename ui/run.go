@@ -15,6 +15,15 @@ import (
 type Runner struct {
 	win fyne.Window
 	wg  sync.WaitGroup
+	// ui serialises the done callbacks. Fyne's window driver already runs
+	// them one at a time on its main goroutine, but the test driver runs
+	// fyne.Do on the caller's goroutine, where two callbacks finishing
+	// together (a screen's and the home status's) would race.
+	ui sync.Mutex
+	// inline runs op and done on the caller's goroutine, for widget tests
+	// that trigger work through a widget (a Select's OnChanged) and must
+	// not race its own refresh afterwards.
+	inline bool
 }
 
 // NewRunner returns a runner whose progress overlay covers win.
@@ -33,12 +42,22 @@ func (r *Runner) Run(label string, cancellable bool, op func(ctx context.Context
 	overlay := widget.NewModalPopUp(container.NewPadded(container.NewVBox(items...)), r.win.Canvas())
 	overlay.Resize(fyne.NewSize(480, overlay.MinSize().Height))
 	overlay.Show()
+	if r.inline {
+		err := op(ctx)
+		cancel()
+		bar.Stop()
+		overlay.Hide()
+		done(err)
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		err := op(ctx)
 		cancel()
 		fyne.Do(func() {
+			r.ui.Lock()
+			defer r.ui.Unlock()
 			bar.Stop()
 			overlay.Hide()
 			done(err)
@@ -50,11 +69,19 @@ func (r *Runner) Run(label string, cancellable bool, op func(ctx context.Context
 // work the screen starts by itself (searching as the clerk types), then
 // calls done(err) on the UI goroutine.
 func (r *Runner) Background(op func(ctx context.Context) error, done func(err error)) {
+	if r.inline {
+		done(op(context.Background()))
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		err := op(context.Background())
-		fyne.Do(func() { done(err) })
+		fyne.Do(func() {
+			r.ui.Lock()
+			defer r.ui.Unlock()
+			done(err)
+		})
 	}()
 }
 

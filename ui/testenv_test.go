@@ -36,7 +36,10 @@ func testShell(t *testing.T) (*Shell, fyne.Window) {
 	w := test.NewWindow(nil)
 	w.Resize(WindowSize)
 	t.Cleanup(w.Close)
-	return NewShell(w, testCounter(t)), w
+	s := NewShell(w, testCounter(t))
+	s.noBackground = true
+	s.runner.inline = true
+	return s, w
 }
 
 // signInAs signs a demo account in and waits for the home screen.
