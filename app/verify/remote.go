@@ -1,0 +1,221 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// Remote is a RevocationSource reaching the prefecture's revocation
+// service as a registered verifier: OCSP (RFC 6960, POST) first, the
+// certificate's CRL distribution point otherwise, both over mutual TLS
+// with the verifier certificate. Answers are cached per certificate while
+// they cover the time asked and are younger than MaxAge.
+type Remote struct {
+	// Client carries the verifier certificate (mutual TLS). Nil means the
+	// verifier is not registered: Status returns ErrNotRegistered.
+	Client *http.Client
+	// OCSPURL overrides the responder named in the certificate.
+	OCSPURL string
+	// CRLURL overrides the certificate's CRL distribution point.
+	CRLURL string
+	// MaxAge bounds how long an answer is reused (default 5 minutes).
+	MaxAge time.Duration
+	// Now is the clock for the cache (time.Now if nil).
+	Now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	info    RevocationInfo
+	fetched time.Time
+}
+
+// NewRemote returns a Remote whose client presents verifierCert and
+// trusts serverRoots for the service's TLS certificate.
+func NewRemote(verifierCert tls.Certificate, serverRoots *x509.CertPool) *Remote {
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{
+			MinVersion:   tls.VersionTLS12,
+			RootCAs:      serverRoots,
+			Certificates: []tls.Certificate{verifierCert},
+		},
+		MaxIdleConnsPerHost: 4,
+	}
+	return &Remote{Client: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+func (s *Remote) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Status implements RevocationSource.
+func (s *Remote) Status(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (*RevocationInfo, error) {
+	if s == nil || s.Client == nil {
+		return nil, ErrNotRegistered
+	}
+	key := string(issuer.RawSubject) + "\x00" + cert.SerialNumber.String()
+	maxAge := s.MaxAge
+	if maxAge == 0 {
+		maxAge = 5 * time.Minute
+	}
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.fetched) < maxAge && covers(&c.info, at) {
+		info := c.info
+		info.Cached = true
+		return &info, decide(&info, cert, at)
+	}
+	info, ocspErr := s.ocsp(ctx, cert, issuer)
+	var unknown *UnknownStatusError
+	if ocspErr != nil || info == nil {
+		var crlErr error
+		info, crlErr = s.crl(ctx, cert, issuer)
+		if crlErr != nil {
+			if errors.As(ocspErr, &unknown) {
+				return nil, ocspErr
+			}
+			return nil, fmt.Errorf("verify: revocation: OCSP: %v; CRL: %w", ocspErr, crlErr)
+		}
+	}
+	if !covers(info, at) {
+		return info, &StaleError{Method: info.Method, NextUpdate: info.NextUpdate, At: at}
+	}
+	s.mu.Lock()
+	if s.cache == nil || len(s.cache) > 100000 {
+		s.cache = map[string]cached{}
+	}
+	s.cache[key] = cached{info: *info, fetched: s.now()}
+	s.mu.Unlock()
+	return info, decide(info, cert, at)
+}
+
+// covers says whether an answer speaks for time at (a small clock skew
+// allowed before thisUpdate).
+func covers(info *RevocationInfo, at time.Time) bool {
+	if at.Before(info.ThisUpdate.Add(-5 * time.Minute)) {
+		return false
+	}
+	return info.NextUpdate.IsZero() || !at.After(info.NextUpdate)
+}
+
+// decide turns a revoked answer into a *RevokedError (a revocation after
+// `at` does not count against a signature received at `at`).
+func decide(info *RevocationInfo, cert *x509.Certificate, at time.Time) error {
+	if info.Revoked && !info.RevokedAt.After(at) {
+		return &RevokedError{Serial: cert.SerialNumber, At: info.RevokedAt, Reason: info.Reason}
+	}
+	if info.Revoked {
+		info.Revoked = false
+	}
+	return nil
+}
+
+func (s *Remote) post(ctx context.Context, url, ctype string, body []byte) ([]byte, error) {
+	method := http.MethodGet
+	var rd io.Reader
+	if body != nil {
+		method = http.MethodPost
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("%w: %s answered %s: %s", ErrNotRegistered, url, resp.Status, bytes.TrimSpace(data[:min(len(data), 200)]))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("verify: %s answered %s", url, resp.Status)
+	}
+	return data, nil
+}
+
+// ocsp asks the responder.
+func (s *Remote) ocsp(ctx context.Context, cert, issuer *x509.Certificate) (*RevocationInfo, error) {
+	url := s.OCSPURL
+	if url == "" && len(cert.OCSPServer) > 0 {
+		url = cert.OCSPServer[0]
+	}
+	if url == "" {
+		return nil, errors.New("no OCSP responder")
+	}
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := s.post(ctx, url, "application/ocsp-request", req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("verify: OCSP response: %w", err)
+	}
+	info := &RevocationInfo{Method: "ocsp", URL: url, ProducedAt: resp.ProducedAt, ThisUpdate: resp.ThisUpdate, NextUpdate: resp.NextUpdate}
+	switch resp.Status {
+	case ocsp.Good:
+	case ocsp.Revoked:
+		info.Revoked, info.RevokedAt, info.Reason = true, resp.RevokedAt, resp.RevocationReason
+	default:
+		return nil, &UnknownStatusError{Serial: cert.SerialNumber}
+	}
+	return info, nil
+}
+
+// crl fetches the certificate's CRL and looks the serial up.
+func (s *Remote) crl(ctx context.Context, cert, issuer *x509.Certificate) (*RevocationInfo, error) {
+	url := s.CRLURL
+	if url == "" && len(cert.CRLDistributionPoints) > 0 {
+		url = cert.CRLDistributionPoints[0]
+	}
+	if url == "" {
+		return nil, errors.New("no CRL distribution point")
+	}
+	der, err := s.post(ctx, url, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return nil, fmt.Errorf("verify: CRL: %w", err)
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return nil, fmt.Errorf("verify: CRL signature: %w", err)
+	}
+	info := &RevocationInfo{Method: "crl", URL: url, ThisUpdate: crl.ThisUpdate, NextUpdate: crl.NextUpdate, CRLNumber: crl.Number}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			info.Revoked, info.RevokedAt, info.Reason = true, e.RevocationTime, e.ReasonCode
+			break
+		}
+	}
+	return info, nil
+}
