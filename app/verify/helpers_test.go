@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"madoguchi/app/sign/signtest"
+	"madoguchi/forms/jpkicert"
 	"madoguchi/app/verify"
 )
 
@@ -170,3 +171,6 @@ func mustLeaf(t testing.TB, ca *signtest.CA) *x509.Certificate {
 	cert, _ := ca.IssueKey(t, signtest.Items(t, signtest.Form()), "")
 	return cert
 }
+
+// fuzzItems are valid certificate items for the fuzz targets.
+var fuzzItems = jpkicert.Items{Name: "高橋\u3000崎子", NamePositions: "10010", Sex: "2", Birth: "319620617", Address: "東京都千代田区", AddressPositions: "0000000"}
