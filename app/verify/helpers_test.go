@@ -21,8 +21,8 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"madoguchi/app/sign/signtest"
-	"madoguchi/forms/jpkicert"
 	"madoguchi/app/verify"
+	"madoguchi/forms/jpkicert"
 )
 
 // responder is the prefecture's revocation service reduced to what a
