@@ -153,7 +153,7 @@ func (r *Report) Text() string {
 	if r.ClaimedSigningTime != nil {
 		fmt.Fprintf(&b, "署名者の申告する署名時刻 (参考、判定には使いません): %s\n", r.ClaimedSigningTime.In(jst).Format("2006-01-02 15:04:05 MST"))
 	}
-	if s := r.Signer; s != nil {
+	if s := r.Signer; s != nil && s.Items.Name != "" {
 		fmt.Fprintf(&b, "署名者証明書: シリアル番号 %s、発行者 %s、有効期間 %s 〜 %s\n", s.Serial, s.Issuer,
 			s.NotBefore.In(jst).Format("2006-01-02"), s.NotAfter.In(jst).Format("2006-01-02"))
 		fmt.Fprintf(&b, "  氏名 %s / 住所 %s / 生年月日 %s / 性別 %s\n", s.Items.Name, s.Items.Address, s.Items.Birth, s.Items.Sex)
