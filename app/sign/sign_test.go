@@ -135,7 +135,6 @@ func testPDF(t testing.TB) []byte {
 // TestPDFPdfsigVerifies signs a PDF on the card and has poppler's pdfsig
 // check it against the prefecture root.
 func TestPDFPdfsigVerifies(t *testing.T) {
-	pdfsig := lookTool(t, "pdfsig")
 	ca := signtest.NewCA(t, "東京都")
 	r, _ := ca.EmulatedCard(t, signtest.Items(t, signtest.Form()), "")
 	card, err := sign.OpenCard(context.Background(), r)
@@ -147,11 +146,29 @@ func TestPDFPdfsigVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "signed.pdf")
+	dir, path, nss := pdfsigVerifies(t, ca, signed)
+	_ = dir
+	// Bytes appended after the signature: pdfsig no longer says the
+	// whole document is signed.
+	os.WriteFile(path, append(signed, []byte("\n% appended\n")...), 0o600)
+	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, path).CombinedOutput()
+	if strings.Contains(string(out), "Total document signed") {
+		t.Fatalf("pdfsig says an appended PDF is wholly signed:\n%s", out)
+	}
+}
+
+// pdfsigVerifies has poppler's pdfsig check signed against ca's root in
+// a fresh NSS database and fails the test unless the signature is valid,
+// trusted and covers the whole document. It returns the work directory,
+// the PDF's path and the NSS directory.
+func pdfsigVerifies(t *testing.T, ca *signtest.CA, signed []byte) (dir, path, nss string) {
+	t.Helper()
+	pdfsig := lookTool(t, "pdfsig")
+	dir = t.TempDir()
+	path = filepath.Join(dir, "signed.pdf")
 	os.WriteFile(path, signed, 0o600)
 	// pdfsig reads trusted roots from an NSS database.
-	nss := filepath.Join(dir, "nss")
+	nss = filepath.Join(dir, "nss")
 	os.Mkdir(nss, 0o700)
 	root := filepath.Join(dir, "root.pem")
 	writePEM(t, root, ca.Root)
@@ -168,11 +185,5 @@ func TestPDFPdfsigVerifies(t *testing.T) {
 		!strings.Contains(s, "Total document signed") {
 		t.Fatalf("pdfsig: %v\n%s", err, s)
 	}
-	// Bytes appended after the signature: pdfsig no longer says the
-	// whole document is signed.
-	os.WriteFile(path, append(signed, []byte("\n% appended\n")...), 0o600)
-	out, _ = exec.Command(pdfsig, "-nssdir", "sql:"+nss, path).CombinedOutput()
-	if strings.Contains(string(out), "Total document signed") {
-		t.Fatalf("pdfsig says an appended PDF is wholly signed:\n%s", out)
-	}
+	return dir, path, nss
 }
