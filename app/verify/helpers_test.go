@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"io"
 	"math/big"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
 	"madoguchi/app/sign/signtest"
@@ -33,6 +36,7 @@ type responder struct {
 	srv     *httptest.Server
 	mu      sync.Mutex
 	revoked map[string]time.Time // serial → revocation time
+	delta   map[string]time.Time // revoked since the base CRL: in the delta CRL only
 	ocspOff bool                 // answer OCSP with 503
 	ocspN   int                  // OCSP requests served
 	crlN    int64
@@ -42,10 +46,11 @@ type responder struct {
 
 func newResponder(t testing.TB, ca *signtest.CA) *responder {
 	t.Helper()
-	rs := &responder{ca: ca, revoked: map[string]time.Time{}}
+	rs := &responder{ca: ca, revoked: map[string]time.Time{}, delta: map[string]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /ocsp", rs.serveOCSP)
 	mux.HandleFunc("GET /crl/13101/0.crl", rs.serveCRL)
+	mux.HandleFunc("GET /crl/13101/0-delta.crl", rs.serveDelta)
 	rs.srv = httptest.NewUnstartedServer(mux)
 	clientCAs := x509.NewCertPool()
 	clientCAs.AddCert(ca.Issuing)
@@ -119,7 +124,8 @@ func (rs *responder) serveOCSP(w http.ResponseWriter, r *http.Request) {
 func (rs *responder) serveCRL(w http.ResponseWriter, r *http.Request) {
 	rs.mu.Lock()
 	rs.crlN++
-	tmpl := &x509.RevocationList{Number: big.NewInt(rs.crlN), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)}
+	tmpl := &x509.RevocationList{Number: big.NewInt(rs.crlN), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour),
+		ExtraExtensions: []pkix.Extension{freshestCRLExt(rs.srv.URL + "/crl/13101/0-delta.crl")}}
 	for s, at := range rs.revoked {
 		n, _ := new(big.Int).SetString(s, 10)
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: at, ReasonCode: 3})
@@ -174,3 +180,38 @@ func mustLeaf(t testing.TB, ca *signtest.CA) *x509.Certificate {
 
 // fuzzItems are valid certificate items for the fuzz targets.
 var fuzzItems = jpkicert.Items{Name: "高橋\u3000崎子", NamePositions: "10010", Sex: "2", Birth: "319620617", Address: "東京都千代田区", AddressPositions: "0000000"}
+
+// serveDelta answers the delta CRL over the last base CRL.
+func (rs *responder) serveDelta(w http.ResponseWriter, r *http.Request) {
+	rs.mu.Lock()
+	base := rs.crlN
+	ind, _ := asn1.Marshal(big.NewInt(base))
+	tmpl := &x509.RevocationList{Number: big.NewInt(base + 1000), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(10 * time.Minute),
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 27}, Critical: true, Value: ind}}}
+	for s, at := range rs.delta {
+		n, _ := new(big.Int).SetString(s, 10)
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: at, ReasonCode: 1})
+	}
+	rs.mu.Unlock()
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, rs.ca.Issuing, rs.ca.IssuingKey)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Write(der)
+}
+
+// freshestCRLExt encodes a FreshestCRL extension naming uri.
+func freshestCRLExt(uri string) pkix.Extension {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte(uri)) })
+				})
+			})
+		})
+	})
+	return pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 46}, Value: b.BytesOrPanic()}
+}

@@ -5,13 +5,18 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -217,5 +222,101 @@ func (s *Remote) crl(ctx context.Context, cert, issuer *x509.Certificate) (*Revo
 			break
 		}
 	}
+	deltaURL := freshestCRL(crl.Extensions)
+	if deltaURL == "" {
+		deltaURL = freshestCRL(cert.Extensions)
+	}
+	if deltaURL != "" {
+		// A delta that cannot be had leaves the base CRL, whose own
+		// nextUpdate then decides whether it still covers the time.
+		_ = s.applyDelta(ctx, info, deltaURL, crl.Number, cert, issuer)
+	}
 	return info, nil
+}
+
+// Extensions of delta CRLs (RFC 5280, 5.2.4 and 5.2.6).
+var (
+	oidFreshestCRL       = asn1.ObjectIdentifier{2, 5, 29, 46}
+	oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
+)
+
+// reasonRemoveFromCRL is CRLReason removeFromCRL: a delta entry that
+// lifts a certificate hold.
+const reasonRemoveFromCRL = 8
+
+// applyDelta fetches the delta CRL at url, checks that it is the issuer's
+// and applies to the base CRL numbered base, and updates info with it.
+func (s *Remote) applyDelta(ctx context.Context, info *RevocationInfo, url string, base *big.Int, cert, issuer *x509.Certificate) error {
+	der, err := s.post(ctx, url, "", nil)
+	if err != nil {
+		return err
+	}
+	delta, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return err
+	}
+	if err := delta.CheckSignatureFrom(issuer); err != nil {
+		return err
+	}
+	var baseOf *big.Int
+	for _, e := range delta.Extensions {
+		if e.Id.Equal(oidDeltaCRLIndicator) {
+			baseOf = new(big.Int)
+			if rest, err := asn1.Unmarshal(e.Value, &baseOf); err != nil || len(rest) > 0 {
+				return errors.New("verify: malformed deltaCRLIndicator")
+			}
+		}
+	}
+	if baseOf == nil || base == nil || baseOf.Cmp(base) > 0 {
+		return errors.New("verify: the delta CRL does not apply to the base CRL")
+	}
+	for _, e := range delta.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+			continue
+		}
+		if e.ReasonCode == reasonRemoveFromCRL {
+			info.Revoked, info.RevokedAt, info.Reason = false, time.Time{}, 0
+		} else {
+			info.Revoked, info.RevokedAt, info.Reason = true, e.RevocationTime, e.ReasonCode
+		}
+	}
+	info.DeltaURL, info.DeltaCRLNumber = url, delta.Number
+	info.ThisUpdate, info.NextUpdate = delta.ThisUpdate, delta.NextUpdate
+	return nil
+}
+
+// freshestCRL returns the first URI of a FreshestCRL extension among
+// exts (CRLDistributionPoints syntax), or "".
+func freshestCRL(exts []pkix.Extension) string {
+	for _, e := range exts {
+		if !e.Id.Equal(oidFreshestCRL) {
+			continue
+		}
+		in := cryptobyte.String(e.Value)
+		var dps cryptobyte.String
+		if !in.ReadASN1(&dps, cbasn1.SEQUENCE) {
+			return ""
+		}
+		for !dps.Empty() {
+			var dp, dpName, fullName cryptobyte.String
+			if !dps.ReadASN1(&dp, cbasn1.SEQUENCE) {
+				return ""
+			}
+			if !dp.ReadASN1(&dpName, cbasn1.Tag(0).ContextSpecific().Constructed()) ||
+				!dpName.ReadASN1(&fullName, cbasn1.Tag(0).ContextSpecific().Constructed()) {
+				continue
+			}
+			for !fullName.Empty() {
+				var gn cryptobyte.String
+				var tag cbasn1.Tag
+				if !fullName.ReadAnyASN1(&gn, &tag) {
+					break
+				}
+				if tag == cbasn1.Tag(6).ContextSpecific() {
+					return string(gn)
+				}
+			}
+		}
+	}
+	return ""
 }

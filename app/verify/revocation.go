@@ -38,6 +38,11 @@ type RevocationInfo struct {
 	NextUpdate time.Time `json:"next_update,omitzero"`
 	// CRLNumber is the CRL's number (crl only).
 	CRLNumber *big.Int `json:"crl_number,omitempty"`
+	// DeltaURL and DeltaCRLNumber name the delta CRL applied on top of
+	// the base CRL, if any (its thisUpdate/nextUpdate are then those
+	// above).
+	DeltaURL       string   `json:"delta_url,omitempty"`
+	DeltaCRLNumber *big.Int `json:"delta_crl_number,omitempty"`
 	// Cached says the answer came from the cache.
 	Cached bool `json:"cached,omitempty"`
 	// Revoked, RevokedAt and Reason describe a revocation.

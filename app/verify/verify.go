@@ -207,6 +207,9 @@ func revocationDetail(info *RevocationInfo) string {
 	case "ocsp":
 		return fmt.Sprintf("OCSP により失効していないことを確認 (producedAt %s)", info.ProducedAt.In(jst).Format("2006-01-02 15:04:05"))
 	case "crl":
+		if info.DeltaCRLNumber != nil {
+			return fmt.Sprintf("CRL (番号 %s) と差分 CRL (番号 %s, 発行 %s) により失効していないことを確認", serialString(info.CRLNumber), serialString(info.DeltaCRLNumber), info.ThisUpdate.In(jst).Format("2006-01-02 15:04:05"))
+		}
 		return fmt.Sprintf("CRL (番号 %s, 発行 %s) により失効していないことを確認", serialString(info.CRLNumber), info.ThisUpdate.In(jst).Format("2006-01-02 15:04:05"))
 	}
 	return "失効していないことを確認"

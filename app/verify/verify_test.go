@@ -211,6 +211,28 @@ func TestRevocationCRLFallback(t *testing.T) {
 	}
 }
 
+// TestRevocationDeltaCRL: with OCSP down, a revocation published only in
+// the delta CRL (named by the base CRL's FreshestCRL) is found, and both
+// CRL numbers are recorded.
+func TestRevocationDeltaCRL(t *testing.T) {
+	fx := newFixture(t)
+	fx.rs.ocspOff = true
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	der, _ := sign.CMS(application, sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}, true)
+	r := fx.ver.VerifyCMS(context.Background(), der, application, nil)
+	if !r.OK || r.Revocation.DeltaCRLNumber == nil || r.Revocation.CRLNumber == nil {
+		t.Fatalf("want OK with base and delta CRL numbers: %+v\n%s", r.Revocation, r.Text())
+	}
+	fx.rs.mu.Lock()
+	fx.rs.delta[cert.SerialNumber.String()] = time.Now().Add(-time.Minute)
+	fx.rs.mu.Unlock()
+	info, err := fx.rs.remote().Status(context.Background(), cert, fx.ca.Issuing, time.Now())
+	var re *verify.RevokedError
+	if !errors.As(err, &re) || re.Reason != 1 || info.DeltaCRLNumber == nil {
+		t.Fatalf("revocation in the delta CRL: %+v, %v", info, err)
+	}
+}
+
 // TestRevocationNoClientCertificate: a client without the verifier
 // certificate is refused by the service, and the check says the
 // registration is missing.
