@@ -32,7 +32,7 @@ func application10KB() []byte {
 func BenchmarkVerify10KB(b *testing.B) {
 	doc := application10KB()
 	fx := newFixture(b)
-	cert, key := fx.ca.IssueKey(b, signtest.Items(b, signtest.Form()), fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(b, signtest.Items(b, signtest.Form()), fx.rs.OCSPURL())
 	der, err := sign.CMS(doc, sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}, true)
 	if err != nil {
 		b.Fatal(err)
@@ -55,7 +55,7 @@ func BenchmarkVerify10KB(b *testing.B) {
 	}
 	b.Run("cached", func(b *testing.B) { run(b, fx.ver) })
 	b.Run("uncached", func(b *testing.B) {
-		remote := fx.rs.remote()
+		remote := remoteFor(fx.rs)
 		remote.MaxAge = time.Nanosecond
 		ver, err := verify.New(verify.Options{Roots: []*x509.Certificate{fx.ca.Root}, Revocation: remote})
 		if err != nil {

@@ -33,7 +33,7 @@ func testPDF(t testing.TB) []byte {
 // revision appended by someone else.
 func TestVerifyPDF(t *testing.T) {
 	fx := newFixture(t)
-	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.OCSPURL())
 	s := sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}
 	signed, err := sign.PDF(testPDF(t), s, sign.PDFInfo{Reason: "住民票の写しの交付申請"})
 	if err != nil {
@@ -46,7 +46,7 @@ func TestVerifyPDF(t *testing.T) {
 	}
 
 	// Counter-signed by a second signer (e.g. the office): both verify.
-	other, otherKey := fx.ca.IssueKey(t, signtest.Items(t, signtest.Other()), fx.rs.ocspURL())
+	other, otherKey := fx.ca.IssueKey(t, signtest.Items(t, signtest.Other()), fx.rs.OCSPURL())
 	twice, err := sign.PDF(signed, sign.Signer{Key: otherKey, Certificate: other, Chain: []*x509.Certificate{fx.ca.Issuing}}, sign.PDFInfo{})
 	if err != nil {
 		t.Fatal(err)

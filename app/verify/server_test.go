@@ -21,7 +21,7 @@ func TestHandler(t *testing.T) {
 	fx := newFixture(t)
 	srv := httptest.NewTLSServer(verify.Handler(fx.ver))
 	defer srv.Close()
-	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.OCSPURL())
 	s := sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}
 	cms, err := sign.CMS(application, s, true)
 	if err != nil {

@@ -23,14 +23,14 @@ var application = []byte(`{"申請":"住民票の写しの交付","氏名":"髙�
 // fixture is a CA, its revocation service and a verifier registered with it.
 type fixture struct {
 	ca  *signtest.CA
-	rs  *responder
+	rs  *signtest.Responder
 	ver *verify.Verifier
 }
 
 func newFixture(t testing.TB) *fixture {
 	ca := signtest.NewCA(t, "東京都")
-	rs := newResponder(t, ca)
-	ver, err := verify.New(verify.Options{Roots: []*x509.Certificate{ca.Root}, Revocation: rs.remote()})
+	rs := signtest.NewResponder(t, ca)
+	ver, err := verify.New(verify.Options{Roots: []*x509.Certificate{ca.Root}, Revocation: remoteFor(rs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func mustForm(t testing.TB, data []byte) *verify.Form {
 // substitutes are understood.
 func TestVerifyGood(t *testing.T) {
 	fx := newFixture(t)
-	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.OCSPURL())
 	s := sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}
 	for _, detached := range []bool{true, false} {
 		der, err := sign.CMS(application, s, detached)
@@ -87,7 +87,7 @@ func TestVerifyRefusals(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
 	items := signtest.Items(t, signtest.Form())
-	good, goodKey := fx.ca.IssueKey(t, items, fx.rs.ocspURL())
+	good, goodKey := fx.ca.IssueKey(t, items, fx.rs.OCSPURL())
 	chain := []*x509.Certificate{fx.ca.Issuing}
 	signWith := func(cert *x509.Certificate, key any, c []*x509.Certificate) []byte {
 		t.Helper()
@@ -101,17 +101,17 @@ func TestVerifyRefusals(t *testing.T) {
 	}
 	goodSig := signWith(good, goodKey, chain)
 
-	revoked, revokedKey := fx.ca.IssueKey(t, items, fx.rs.ocspURL())
-	fx.rs.revoke(revoked.SerialNumber, time.Now().Add(-time.Minute))
+	revoked, revokedKey := fx.ca.IssueKey(t, items, fx.rs.OCSPURL())
+	fx.rs.Revoke(revoked.SerialNumber, time.Now().Add(-time.Minute))
 
 	now := time.Now()
 	expiredKey := signtestRSA(t)
-	expired := fx.ca.Issue(t, &expiredKey.PublicKey, items, now.AddDate(-5, 0, 0), now.Add(-24*time.Hour), fx.rs.ocspURL())
+	expired := fx.ca.Issue(t, &expiredKey.PublicKey, items, now.AddDate(-5, 0, 0), now.Add(-24*time.Hour), fx.rs.OCSPURL())
 
 	foreign := signtest.NewCA(t, "偽県")
 	foreignCert, foreignKey := foreign.IssueKey(t, items, "")
 
-	other, otherKey := fx.ca.IssueKey(t, signtest.Items(t, signtest.Other()), fx.rs.ocspURL())
+	other, otherKey := fx.ca.IssueKey(t, signtest.Items(t, signtest.Other()), fx.rs.OCSPURL())
 
 	changedForm := bytes.Replace(application, []byte(`"通数":1`), []byte(`"通数":9`), 1)
 	changedName := bytes.Replace(application, []byte("髙橋 﨑子"), []byte("山田 花子"), 1)
@@ -181,9 +181,9 @@ func TestVerifyRefusals(t *testing.T) {
 // answer is then cached.
 func TestRevocationCRLFallback(t *testing.T) {
 	fx := newFixture(t)
-	fx.rs.ocspOff = true
+	fx.rs.OCSPOff = true
 	items := signtest.Items(t, signtest.Form())
-	cert, key := fx.ca.IssueKey(t, items, fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(t, items, fx.rs.OCSPURL())
 	der, err := sign.CMS(application, sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}, true)
 	if err != nil {
 		t.Fatal(err)
@@ -200,12 +200,12 @@ func TestRevocationCRLFallback(t *testing.T) {
 		t.Fatalf("identity without a form: %+v", c)
 	}
 
-	cert2, key2 := fx.ca.IssueKey(t, items, fx.rs.ocspURL())
-	fx.rs.revoke(cert2.SerialNumber, time.Now().Add(-time.Hour))
+	cert2, key2 := fx.ca.IssueKey(t, items, fx.rs.OCSPURL())
+	fx.rs.Revoke(cert2.SerialNumber, time.Now().Add(-time.Hour))
 	der2, _ := sign.CMS(application, sign.Signer{Key: key2, Certificate: cert2, Chain: []*x509.Certificate{fx.ca.Issuing}}, true)
 	r = fx.ver.VerifyCMS(context.Background(), der2, application, nil)
 	var re *verify.RevokedError
-	_, err = fx.rs.remote().Status(context.Background(), cert2, fx.ca.Issuing, time.Now())
+	_, err = remoteFor(fx.rs).Status(context.Background(), cert2, fx.ca.Issuing, time.Now())
 	if r.OK || !errors.As(err, &re) || re.Reason != 3 {
 		t.Fatalf("revoked in the CRL: ok=%v err=%v", r.OK, err)
 	}
@@ -216,17 +216,17 @@ func TestRevocationCRLFallback(t *testing.T) {
 // CRL numbers are recorded.
 func TestRevocationDeltaCRL(t *testing.T) {
 	fx := newFixture(t)
-	fx.rs.ocspOff = true
-	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	fx.rs.OCSPOff = true
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.OCSPURL())
 	der, _ := sign.CMS(application, sign.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{fx.ca.Issuing}}, true)
 	r := fx.ver.VerifyCMS(context.Background(), der, application, nil)
 	if !r.OK || r.Revocation.DeltaCRLNumber == nil || r.Revocation.CRLNumber == nil {
 		t.Fatalf("want OK with base and delta CRL numbers: %+v\n%s", r.Revocation, r.Text())
 	}
-	fx.rs.mu.Lock()
-	fx.rs.delta[cert.SerialNumber.String()] = time.Now().Add(-time.Minute)
-	fx.rs.mu.Unlock()
-	info, err := fx.rs.remote().Status(context.Background(), cert, fx.ca.Issuing, time.Now())
+	fx.rs.Lock()
+	fx.rs.Delta[cert.SerialNumber.String()] = time.Now().Add(-time.Minute)
+	fx.rs.Unlock()
+	info, err := remoteFor(fx.rs).Status(context.Background(), cert, fx.ca.Issuing, time.Now())
 	var re *verify.RevokedError
 	if !errors.As(err, &re) || re.Reason != 1 || info.DeltaCRLNumber == nil {
 		t.Fatalf("revocation in the delta CRL: %+v, %v", info, err)
@@ -238,15 +238,15 @@ func TestRevocationDeltaCRL(t *testing.T) {
 // registration is missing.
 func TestRevocationNoClientCertificate(t *testing.T) {
 	fx := newFixture(t)
-	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.ocspURL())
+	cert, key := fx.ca.IssueKey(t, signtest.Items(t, signtest.Form()), fx.rs.OCSPURL())
 	pool := x509.NewCertPool()
-	pool.AddCert(fx.rs.srv.Certificate())
+	pool.AddCert(fx.rs.Server.Certificate())
 	var nobody verify.Remote
 	if _, err := nobody.Status(context.Background(), cert, fx.ca.Issuing, time.Now()); !errors.Is(err, verify.ErrNotRegistered) {
 		t.Fatalf("no client: %v; want ErrNotRegistered", err)
 	}
 	anon := verify.NewRemote(tls.Certificate{}, pool)
-	anon.CRLURL = fx.rs.crlURL()
+	anon.CRLURL = fx.rs.CRLURL()
 	if _, err := anon.Status(context.Background(), cert, fx.ca.Issuing, time.Now()); err == nil {
 		t.Fatal("the service answered a client without a verifier certificate")
 	}
@@ -259,7 +259,7 @@ func TestRevocationNoClientCertificate(t *testing.T) {
 	if r.OK || r.Check(verify.CheckRevocation).Status != verify.Failed {
 		t.Fatalf("accepted without revocation access:\n%s", r.Text())
 	}
-	if _, err := fx.rs.remote().Status(context.Background(), cert, fx.ca.Issuing, time.Now()); err != nil {
+	if _, err := remoteFor(fx.rs).Status(context.Background(), cert, fx.ca.Issuing, time.Now()); err != nil {
 		t.Fatalf("registered client refused: %v", err)
 	}
 }
