@@ -27,7 +27,7 @@ import (
 // whose certificate the test CA issued.
 type Responder struct {
 	ca      *CA
-	Server  *httptest.Server
+	Server  *httptest.Server     // the HTTPS service (its certificate is the TLS root to trust)
 	mu      sync.Mutex           // guards the maps and OCSPOff; hold it to change them
 	Revoked map[string]time.Time // serial → revocation time
 	Delta   map[string]time.Time // revoked since the base CRL: in the delta CRL only
