@@ -5,8 +5,6 @@ import (
 	"math/big"
 	"strings"
 	"time"
-
-	"madoguchi/forms/jpkicert"
 )
 
 // CheckID names one point of a verification.
@@ -72,11 +70,22 @@ type Check struct {
 
 // Certificate summarises the signer's certificate in a report.
 type Certificate struct {
-	Serial    string         `json:"serial"`
-	Issuer    string         `json:"issuer"`
-	NotBefore time.Time      `json:"not_before"`
-	NotAfter  time.Time      `json:"not_after"`
-	Items     jpkicert.Items `json:"items"`
+	Serial    string    `json:"serial"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	Items     Items     `json:"items"`
+}
+
+// Items are the certificate's 基本4情報 as carried (substitutes applied)
+// with their substitute positions.
+type Items struct {
+	Name             string `json:"name"`
+	NamePositions    string `json:"name_positions"`
+	Sex              string `json:"sex"`
+	Birth            string `json:"birth"`
+	Address          string `json:"address"`
+	AddressPositions string `json:"address_positions"`
 }
 
 // Report is the whole verification of one signed document.

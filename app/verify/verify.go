@@ -112,7 +112,7 @@ func (v *Verifier) verifyCMS(ctx context.Context, r *Report, der, content []byte
 		r.ok(CheckSigner, signerDetail(si))
 		items, _ := jpkicert.FromExtensions(cert.Extensions) // shape checked under identity
 		r.Signer = &Certificate{Serial: cert.SerialNumber.String(), Issuer: cert.Issuer.String(),
-			NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, Items: items}
+			NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, Items: Items(items)}
 	}
 	if cert == nil {
 		r.skip(CheckSignature, "署名者証明書がないため検証できません")
