@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -25,7 +24,8 @@ func init() {
 	register("sign", "sign a file (CMS, or PAdES for a PDF) with the card in a reader after the PIN", runSign)
 }
 
-// runSign signs FILE with the card: a PDF gets a PAdES signature in
+// runSign signs FILE with the card (without FILE it opens the resident's
+// signing window): a PDF gets a PAdES signature in
 // FILE.signed.pdf, anything else a CMS SignedData in FILE.p7s (detached
 // unless -attached). The PIN is read from the terminal without echo, or
 // from -pin-file ("-" for standard input); it is never printed or logged.
@@ -41,26 +41,27 @@ func runSign(args []string) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
+	var chain []*x509.Certificate
+	if *chainFile != "" {
+		var err error
+		if chain, err = readCertsPEM(*chainFile); err != nil {
+			return err
+		}
+	}
+	if fl.NArg() == 0 {
+		return runSignWindow(*readerName, chain)
+	}
 	if fl.NArg() != 1 {
-		return errors.New("usage: madoguchi sign [flags] FILE")
+		return errors.New("usage: madoguchi sign [flags] [FILE]")
 	}
 	file := fl.Arg(0)
 	doc, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	isPDF := *asPDF || strings.EqualFold(fileExt(file), ".pdf") || bytes.HasPrefix(doc, []byte("%PDF-"))
+	isPDF := *asPDF || sign.IsPDF(file, doc)
 	if *out == "" {
-		*out = file + ".p7s"
-		if isPDF {
-			*out = strings.TrimSuffix(file, fileExt(file)) + ".signed.pdf"
-		}
-	}
-	var chain []*x509.Certificate
-	if *chainFile != "" {
-		if chain, err = readCertsPEM(*chainFile); err != nil {
-			return err
-		}
+		*out = sign.OutputName(file, isPDF)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -100,13 +101,6 @@ func runSign(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "署名しました: %s (%v)\n", *out, time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func fileExt(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.ContainsAny(name[i:], `/\`) {
-		return name[i:]
-	}
-	return ""
 }
 
 // signReader returns the named PC/SC reader, or the first one holding a
