@@ -78,7 +78,7 @@ func TestSignVerifyCommands(t *testing.T) {
 		}
 	}
 	p7s, signedPDF := form+".p7s", filepath.Join(dir, "application.signed.pdf")
-	registered := []string{"-roots", roots, "-verifier-cert", vcert, "-verifier-key", vkey, "-service-ca", serviceCA}
+	registered := []string{"-roots", roots, "-verifier-cert", vcert, "-verifier-key", vkey, "-service-ca", serviceCA, "-revocation-url", rs.Server.URL}
 	verifyJSON := func(args ...string) (*verify.Report, error) {
 		out, err := captureStdout(t, func() error { return runVerify(append([]string{"-json"}, args...)) })
 		var rep verify.Report

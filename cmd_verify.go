@@ -37,6 +37,7 @@ type verifierFlags struct {
 	roots, inter         string
 	cert, key, serviceCA string
 	ocspURL, crlURL      string
+	serviceURL           string
 }
 
 func (f *verifierFlags) add(fl *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (f *verifierFlags) add(fl *flag.FlagSet) {
 	fl.StringVar(&f.cert, "verifier-cert", os.Getenv("MADOGUCHI_VERIFIER_CERT"), "PEM `file` of this verifier's registered certificate (mutual TLS to the revocation service)")
 	fl.StringVar(&f.key, "verifier-key", os.Getenv("MADOGUCHI_VERIFIER_KEY"), "PEM `file` of the verifier certificate's key")
 	fl.StringVar(&f.serviceCA, "service-ca", os.Getenv("MADOGUCHI_VERIFIER_SERVICE_CA"), "PEM `file` trusted for the revocation service's TLS certificate")
+	fl.StringVar(&f.serviceURL, "revocation-url", os.Getenv("MADOGUCHI_REVOCATION_URL"), "base `URL` (https://host:port) of the prefecture's revocation service; the OCSP and CRL paths the certificates name are fetched there over mutual TLS")
 	fl.StringVar(&f.ocspURL, "ocsp", "", "OCSP `URL` (default: the certificate's)")
 	fl.StringVar(&f.crlURL, "crl", "", "CRL `URL` (default: the certificate's distribution point)")
 }
@@ -82,7 +84,7 @@ func (f *verifierFlags) verifier() (*verify.Verifier, error) {
 			}
 		}
 		remote := verify.NewRemote(pair, pool)
-		remote.OCSPURL, remote.CRLURL = f.ocspURL, f.crlURL
+		remote.ServiceURL, remote.OCSPURL, remote.CRLURL = f.serviceURL, f.ocspURL, f.crlURL
 		opts.Revocation = remote
 	}
 	return verify.New(opts)

@@ -22,7 +22,7 @@ func remoteFor(rs *signtest.Responder) *verify.Remote {
 	pool := x509.NewCertPool()
 	pool.AddCert(rs.Server.Certificate())
 	r := verify.NewRemote(rs.Client, pool)
-	r.CRLURL = rs.CRLURL()
+	r.ServiceURL = rs.Server.URL
 	return r
 }
 

@@ -12,6 +12,8 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	neturl "net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +31,12 @@ type Remote struct {
 	// Client carries the verifier certificate (mutual TLS). Nil means the
 	// verifier is not registered: Status returns ErrNotRegistered.
 	Client *http.Client
+	// ServiceURL is the base (https://host:port) of the prefecture's
+	// revocation service. Certificates name their OCSP responder and CRL
+	// partitions by stable plain-http URLs that identify rather than
+	// serve them; with ServiceURL set, the path of each such URL is
+	// fetched from the service over mutual TLS instead.
+	ServiceURL string
 	// OCSPURL overrides the responder named in the certificate.
 	OCSPURL string
 	// CRLURL overrides the certificate's CRL distribution point.
@@ -131,7 +139,26 @@ func decide(info *RevocationInfo, cert *x509.Certificate, at time.Time) error {
 	return nil
 }
 
+// resolve rewrites a URL named by a certificate or CRL onto ServiceURL.
+func (s *Remote) resolve(u string) string {
+	if s.ServiceURL == "" {
+		return u
+	}
+	p, err := neturl.Parse(u)
+	if err != nil {
+		return u
+	}
+	base, err := neturl.Parse(s.ServiceURL)
+	if err != nil {
+		return u
+	}
+	base.Path = strings.TrimSuffix(base.Path, "/") + p.Path
+	base.RawQuery = p.RawQuery
+	return base.String()
+}
+
 func (s *Remote) post(ctx context.Context, url, ctype string, body []byte) ([]byte, error) {
+	url = s.resolve(url)
 	method := http.MethodGet
 	var rd io.Reader
 	if body != nil {

@@ -246,7 +246,7 @@ func TestRevocationNoClientCertificate(t *testing.T) {
 		t.Fatalf("no client: %v; want ErrNotRegistered", err)
 	}
 	anon := verify.NewRemote(tls.Certificate{}, pool)
-	anon.CRLURL = fx.rs.CRLURL()
+	anon.ServiceURL = fx.rs.Server.URL
 	if _, err := anon.Status(context.Background(), cert, fx.ca.Issuing, time.Now()); err == nil {
 		t.Fatal("the service answered a client without a verifier certificate")
 	}

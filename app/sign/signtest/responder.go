@@ -71,10 +71,18 @@ func NewResponder(t testing.TB, ca *CA) *Responder {
 }
 
 // OCSPURL is the responder address.
-func (rs *Responder) OCSPURL() string { return rs.Server.URL + "/ocsp" }
+//
+// Like the prefecture's, it is the stable plain-http URL a certificate
+// names; verifiers fetch its path from Server.URL (verify.Remote's
+// ServiceURL) over mutual TLS.
+func (rs *Responder) OCSPURL() string { return PlainURL + "/ocsp" }
 
 // CRLURL is the base CRL address.
-func (rs *Responder) CRLURL() string { return rs.Server.URL + "/crl/13101/0.crl" }
+func (rs *Responder) CRLURL() string { return PlainURL + "/crl/13101/0.crl" }
+
+// PlainURL is the host the certificates and CRLs name (nothing listens
+// there).
+const PlainURL = "http://revocation.pref.example.jp"
 
 // Revoke puts serial in the base CRL and the OCSP answers.
 func (rs *Responder) Revoke(serial *big.Int, at time.Time) {
@@ -124,7 +132,7 @@ func (rs *Responder) serveCRL(w http.ResponseWriter, r *http.Request) {
 	rs.mu.Lock()
 	rs.crlN++
 	tmpl := &x509.RevocationList{Number: big.NewInt(rs.crlN), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour),
-		ExtraExtensions: []pkix.Extension{freshestCRLExt(rs.Server.URL + "/crl/13101/0-delta.crl")}}
+		ExtraExtensions: []pkix.Extension{freshestCRLExt(PlainURL + "/crl/13101/0-delta.crl")}}
 	for s, at := range rs.Revoked {
 		n, _ := new(big.Int).SetString(s, 10)
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: at, ReasonCode: 3})

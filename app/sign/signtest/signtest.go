@@ -125,7 +125,7 @@ func (ca *CA) Issue(t testing.TB, pub crypto.PublicKey, items jpkicert.Items, no
 		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtraExtensions:       []pkix.Extension{san},
-		CRLDistributionPoints: []string{"https://127.0.0.1/crl/13101/0.crl"},
+		CRLDistributionPoints: []string{PlainURL + "/crl/13101/0.crl"},
 	}
 	if ocspURL != "" {
 		tmpl.OCSPServer = []string{ocspURL}
