@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -107,13 +108,16 @@ func (s *SignWindow) CheckCard() {
 	})
 }
 
+// signZone is Japan Standard Time, in which the resident reads dates.
+var signZone = time.FixedZone("JST", 9*60*60)
+
 // cardText describes a signing certificate for the resident.
 func cardText(cert *x509.Certificate) string {
 	name := "(氏名なし)"
 	if it, err := jpkicert.FromExtensions(cert.Extensions); err == nil {
 		name = it.Name
 	}
-	return fmt.Sprintf("%s 様の署名用電子証明書 (有効期限 %s)", name, cert.NotAfter.In(jst).Format("2006年1月2日"))
+	return fmt.Sprintf("%s 様の署名用電子証明書 (有効期限 %s)", name, cert.NotAfter.In(signZone).Format("2006年1月2日"))
 }
 
 // update enables signing once a file is chosen.
