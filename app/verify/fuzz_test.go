@@ -1,6 +1,8 @@
 package verify_test
 
 import (
+	"context"
+	"crypto/x509"
 	"testing"
 
 	"madoguchi/app/verify"
@@ -29,5 +31,21 @@ func FuzzParseForm(f *testing.F) {
 			return
 		}
 		verify.CompareIdentity(fuzzItems, *form)
+	})
+}
+
+// FuzzVerifyPDF feeds outside bytes to the PDF signature scan and the PDF
+// reader behind it: no panic, and nothing unsigned passes.
+func FuzzVerifyPDF(f *testing.F) {
+	f.Add([]byte("%PDF-1.4\n/ByteRange [0 10 20 5] <3000>\n%%EOF"))
+	f.Add([]byte("%PDF-1.7\n1 0 obj << /FT /Sig /V << /ByteRange [0 1 2 3] /Contents <00> >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
+	ver, err := verify.New(verify.Options{Roots: []*x509.Certificate{fuzzRoot}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if r := ver.VerifyPDF(context.Background(), data, nil); r.OK {
+			t.Fatal("a fuzzed PDF verified")
+		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
@@ -118,8 +119,14 @@ func (ca *CA) Issue(t testing.TB, pub crypto.PublicKey, items jpkicert.Items, no
 	if err != nil {
 		t.Fatal(err)
 	}
+	spki, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ski := sha1.Sum(spki) // a unique identifier is all a verifier needs
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
+		SubjectKeyId:          ski[:],
 		Subject:               pkix.Name{Country: []string{"JP"}, Locality: []string{"東京都", "千代田区"}, CommonName: serial.String()},
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
