@@ -7,11 +7,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -40,7 +42,20 @@ type Verifier struct {
 	opts  Options
 	roots *x509.CertPool
 	inter []*x509.Certificate
+
+	mu     sync.Mutex
+	chains map[[32]byte]verifiedChain // leaf hash → a chain verified before
 }
+
+// verifiedChain is a path found earlier from a leaf to a pinned root,
+// reused while the time checked lies within every certificate's validity.
+type verifiedChain struct {
+	issuer              *x509.Certificate
+	notBefore, notAfter time.Time
+}
+
+// maxChains bounds the chain cache; it is emptied when full.
+const maxChains = 10000
 
 // ErrNoRoots means Options.Roots is empty.
 var ErrNoRoots = errors.New("verify: no pinned prefecture root")
@@ -238,6 +253,13 @@ func (v *Verifier) chain(cert *x509.Certificate, included []*x509.Certificate, a
 	} else if t.Before(cert.NotBefore) {
 		t = cert.NotBefore
 	}
+	key := sha256.Sum256(cert.Raw)
+	v.mu.Lock()
+	c, ok := v.chains[key]
+	v.mu.Unlock()
+	if ok && !t.Before(c.notBefore) && !t.After(c.notAfter) {
+		return c.issuer, nil
+	}
 	chains, err := cert.Verify(x509.VerifyOptions{
 		Roots: v.roots, Intermediates: inter, CurrentTime: t,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
@@ -248,6 +270,21 @@ func (v *Verifier) chain(cert *x509.Certificate, included []*x509.Certificate, a
 	for _, ch := range chains {
 		root := ch[len(ch)-1]
 		if root.BasicConstraintsValid && root.IsCA && len(ch) >= 2 {
+			c := verifiedChain{issuer: ch[1], notBefore: ch[0].NotBefore, notAfter: ch[0].NotAfter}
+			for _, x := range ch[1:] {
+				if x.NotBefore.After(c.notBefore) {
+					c.notBefore = x.NotBefore
+				}
+				if x.NotAfter.Before(c.notAfter) {
+					c.notAfter = x.NotAfter
+				}
+			}
+			v.mu.Lock()
+			if v.chains == nil || len(v.chains) >= maxChains {
+				v.chains = map[[32]byte]verifiedChain{}
+			}
+			v.chains[key] = c
+			v.mu.Unlock()
 			return ch[1], nil
 		}
 	}
