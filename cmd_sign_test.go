@@ -2,9 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"flag"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +113,46 @@ func TestSignVerifyCommands(t *testing.T) {
 	if rep, err := verifyJSON(append(registered, "-form", changed, p7s)...); err == nil || rep.Check(verify.CheckSignature).Status != verify.Failed {
 		t.Fatalf("changed form: err %v, %+v", err, rep.Checks)
 	}
+	// The same application through `madoguchi verifier serve`'s API.
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var vf verifierFlags
+	vf.add(fs)
+	if err := fs.Parse(registered); err != nil {
+		t.Fatal(err)
+	}
+	ver, err := vf.verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := selfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveVerifier(ctx, ln, ver, pair) }()
+	pinned := x509.NewCertPool()
+	pinned.AddCert(must(x509.ParseCertificate(pair.Certificate[0])))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pinned}}}
+	body, _ := json.Marshal(map[string]any{"form": json.RawMessage(must(os.ReadFile(form))), "cms": must(os.ReadFile(p7s))})
+	resp, err := hc.Post("https://"+ln.Addr().String()+"/v1/verify", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apiRep verify.Report
+	if err := json.NewDecoder(resp.Body).Decode(&apiRep); err != nil || !apiRep.OK {
+		t.Fatalf("verifier serve: %v, %+v", err, apiRep.Checks)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatalf("serveVerifier: %v", err)
+	}
+
 	rs.Revoke(cert.SerialNumber, time.Now().Add(-time.Second))
 	rep, err = verifyJSON(append(registered, "-form", form, p7s)...)
 	if c := rep.Check(verify.CheckRevocation); err == nil || c.Status != verify.Failed || !strings.Contains(c.Err, "revoked") {

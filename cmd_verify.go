@@ -200,6 +200,14 @@ func runVerifier(args []string) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveVerifier(ctx, ln, v, pair)
+}
+
+// serveVerifier serves the verification API over TLS on ln until ctx
+// ends.
+func serveVerifier(ctx context.Context, ln net.Listener, v *verify.Verifier, pair tls.Certificate) error {
 	srv := &http.Server{
 		Handler:           verify.Handler(v),
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}},
@@ -208,8 +216,6 @@ func runVerifier(args []string) error {
 	}
 	sum := sha256.Sum256(pair.Certificate[0])
 	fmt.Fprintf(os.Stderr, "verifier: https://%s/v1/verify (TLS certificate SHA-256 %x)\n", ln.Addr(), sum)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 )
 
@@ -28,7 +29,8 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-// Handler serves POST /v1/verify: it takes a Request and answers the
+// Handler serves POST /v1/verify: it takes a Request (or a bare signed
+// PDF sent as application/pdf) and answers the
 // Report as JSON (200 whether the signature is valid or not; "ok" says
 // which), or 400/413 with an error body when the request itself is
 // unusable.
@@ -43,6 +45,10 @@ func Handler(v *Verifier) http.Handler {
 				return
 			}
 			writeJSON(w, http.StatusBadRequest, errorBody{err.Error(), "申請データを読み取れません"})
+			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/pdf" {
+			writeJSON(w, http.StatusOK, v.VerifyPDF(r.Context(), body, nil))
 			return
 		}
 		var req Request

@@ -35,23 +35,29 @@ func TestHandler(t *testing.T) {
 	changed := bytes.Replace(application, []byte(`"通数":1`), []byte(`"通数":2`), 1)
 	tests := []struct {
 		name   string
+		ctype  string
 		body   string
 		status int
 		ok     bool
 		failed verify.CheckID
 	}{
-		{"form and CMS", `{"form":` + string(application) + `,"cms":"` + b64(cms) + `"}`, 200, true, ""},
-		{"form as base64", `{"form_base64":"` + b64(application) + `","cms":"` + b64(cms) + `"}`, 200, true, ""},
-		{"changed form", `{"form":` + string(changed) + `,"cms":"` + b64(cms) + `"}`, 200, false, verify.CheckSignature},
-		{"PDF with form", `{"form":` + string(application) + `,"pdf":"` + b64(pdf) + `"}`, 200, true, ""},
-		{"PDF with bytes appended", `{"pdf":"` + b64(append(append([]byte{}, pdf...), "xx"...)) + `"}`, 200, false, verify.CheckByteRange},
-		{"both", `{"cms":"` + b64(cms) + `","pdf":"` + b64(pdf) + `"}`, 400, false, ""},
-		{"not JSON", `hello`, 400, false, ""},
-		{"CMS without form", `{"cms":"` + b64(cms) + `"}`, 400, false, ""},
+		{name: "bare PDF", ctype: "application/pdf", body: string(pdf), status: 200, ok: true},
+		{"form and CMS", "", `{"form":` + string(application) + `,"cms":"` + b64(cms) + `"}`, 200, true, ""},
+		{"form as base64", "", `{"form_base64":"` + b64(application) + `","cms":"` + b64(cms) + `"}`, 200, true, ""},
+		{"changed form", "", `{"form":` + string(changed) + `,"cms":"` + b64(cms) + `"}`, 200, false, verify.CheckSignature},
+		{"PDF with form", "", `{"form":` + string(application) + `,"pdf":"` + b64(pdf) + `"}`, 200, true, ""},
+		{"PDF with bytes appended", "", `{"pdf":"` + b64(append(append([]byte{}, pdf...), "xx"...)) + `"}`, 200, false, verify.CheckByteRange},
+		{"both", "", `{"cms":"` + b64(cms) + `","pdf":"` + b64(pdf) + `"}`, 400, false, ""},
+		{"not JSON", "", `hello`, 400, false, ""},
+		{"CMS without form", "", `{"cms":"` + b64(cms) + `"}`, 400, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := srv.Client().Post(srv.URL+"/v1/verify", "application/json", bytes.NewBufferString(tc.body))
+			ctype := tc.ctype
+			if ctype == "" {
+				ctype = "application/json"
+			}
+			resp, err := srv.Client().Post(srv.URL+"/v1/verify", ctype, bytes.NewBufferString(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
