@@ -10,6 +10,7 @@ packages=(
   xvfb xdotool x11-utils imagemagick  # screen tests: headless X, keyboard, screenshots
   tesseract-ocr tesseract-ocr-jpn     # screen test: reads the Japanese text back
   poppler-utils                       # pdftotext / pdftoppm for the printing tests
+  libnss3-tools                       # certutil: the trusted root for pdfsig in the PDF signature test
   fonts-ipaexfont-gothic              # the Japanese font (theme and PDFs)
   fonts-ipamj-mincho                  # IPAmj明朝: every MJ character (IPA Font License), fallback on screen and paper
   yubico-piv-tool                     # middleware interop test against the emulated card
