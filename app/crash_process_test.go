@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"madoguchi/app/audit"
 	"madoguchi/app/records"
@@ -28,6 +29,9 @@ const (
 const exitCrashed = 3
 
 func TestMain(m *testing.M) {
+	// Tests run as on a machine in UTC, before any goroutine reads the
+	// zone: the municipality's JST must not depend on the machine's.
+	time.Local = time.UTC
 	if dir := os.Getenv(envCrashDir); dir != "" {
 		os.Exit(crashChild(dir, session.State(os.Getenv(envCrashState)), os.Getenv(envCrashBefore) == "1"))
 	}
