@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Dialect is the SQL database behind a DB.
+type Dialect int
+
+// The dialects.
+const (
+	SQLite   Dialect = iota // an embedded file (the default and the demo)
+	Postgres                // a PostgreSQL server shared by the office's counters
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// IsURL reports whether target names a PostgreSQL database
+// (postgres://… or postgresql://…) rather than a SQLite file.
+func IsURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Redact returns target with any password replaced by "xxxxx", for
+// messages and logs.
+func Redact(target string) string {
+	if !IsURL(target) {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return "postgres://(URL not readable)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// writerLockKey is the first key of the advisory lock that every write
+// transaction on PostgreSQL takes (the second is the schema's hash): it
+// gives the office database SQLite's single-writer semantics, so that the
+// stores' read-then-write transactions (the audit chain's head, session
+// numbers of the day, lock-out counters) stay correct with many counters
+// writing at once.
+const writerLockKey = 0x6d61646f // "mado"
+
+// migrateLockKey serialises migrations of one schema across processes.
+const migrateLockKey = 0x6d696772 // "migr"
+
+// openPostgres opens the PostgreSQL database at rawURL through pgx's
+// database/sql driver, with '?' placeholders rewritten to $n.
+func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
+	shown := Redact(rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, &OpenError{Path: shown, Err: errors.New("the database URL cannot be read")}
+	}
+	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg)})
+	sdb.SetMaxOpenConns(16)
+	sdb.SetMaxIdleConns(4)
+	db := &DB{DB: sdb, path: shown, dialect: Postgres}
+	if err := db.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, &OpenError{Path: shown, Err: err}
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		sdb.Close()
+		return nil, &OpenError{Path: shown, Err: err}
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, hashtext(current_schema()))", migrateLockKey); err != nil {
+		sdb.Close()
+		return nil, &OpenError{Path: shown, Err: err}
+	}
+	err = db.migrate(ctx)
+	if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?, hashtext(current_schema()))", migrateLockKey); uerr != nil && err == nil {
+		err = &OpenError{Path: shown, Err: uerr}
+	}
+	if err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Dialect is the database behind db.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// lockWriter takes the office-wide writer lock in tx (PostgreSQL only; it
+// is released when tx ends).
+func (db *DB) lockWriter(ctx context.Context, tx *sql.Tx) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))", writerLockKey)
+	return err
+}
+
+// WithPgx runs fn with the pgx connection under one of db's connections
+// (PostgreSQL only), for what database/sql cannot do, such as COPY.
+func (db *DB) WithPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if db.dialect != Postgres {
+		return errors.New("store: not a PostgreSQL database")
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*rebindConn)
+		if !ok {
+			return fmt.Errorf("store: unexpected driver connection %T", dc)
+		}
+		return fn(c.inner.Conn())
+	})
+}
+
+// Rebind rewrites the '?' placeholders of query to PostgreSQL's $1, $2, …,
+// leaving string literals, quoted identifiers and comments alone.
+func Rebind(query string) string {
+	if strings.IndexByte(query, '?') < 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(query) {
+				if query[j] == c {
+					if j+1 < len(query) && query[j+1] == c { // doubled quote
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			if j >= len(query) {
+				j = len(query) - 1
+			}
+			b.WriteString(query[i : j+1])
+			i = j
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				j = len(query) - i - 1
+			}
+			b.WriteString(query[i : i+j+1])
+			i += j
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			j := strings.Index(query[i+2:], "*/")
+			end := len(query) - 1
+			if j >= 0 {
+				end = i + 2 + j + 1
+			}
+			b.WriteString(query[i : end+1])
+			i = end
+		case c == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// rebindConnector hands out rebindConns.
+type rebindConnector struct{ inner driver.Connector }
+
+func (c *rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, ok := dc.(*stdlib.Conn)
+	if !ok {
+		dc.Close()
+		return nil, fmt.Errorf("store: unexpected pgx connection %T", dc)
+	}
+	return &rebindConn{inner: sc}, nil
+}
+
+func (c *rebindConnector) Driver() driver.Driver { return c.inner.Driver() }
+
+// rebindConn is pgx's database/sql connection with the statements' '?'
+// placeholders rewritten, and bools sent as 0/1 (the schema keeps flags in
+// integer columns, as SQLite does).
+type rebindConn struct{ inner *stdlib.Conn }
+
+func (c *rebindConn) Prepare(q string) (driver.Stmt, error) { return c.inner.Prepare(Rebind(q)) }
+func (c *rebindConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	return c.inner.PrepareContext(ctx, Rebind(q))
+}
+func (c *rebindConn) Close() error              { return c.inner.Close() }
+func (c *rebindConn) Begin() (driver.Tx, error) { return c.inner.Begin() } //nolint:staticcheck // driver.Conn needs it
+func (c *rebindConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
+	return c.inner.BeginTx(ctx, o)
+}
+func (c *rebindConn) ExecContext(ctx context.Context, q string, a []driver.NamedValue) (driver.Result, error) {
+	return c.inner.ExecContext(ctx, Rebind(q), a)
+}
+func (c *rebindConn) QueryContext(ctx context.Context, q string, a []driver.NamedValue) (driver.Rows, error) {
+	return c.inner.QueryContext(ctx, Rebind(q), a)
+}
+func (c *rebindConn) Ping(ctx context.Context) error         { return c.inner.Ping(ctx) }
+func (c *rebindConn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
+func (c *rebindConn) IsValid() bool                          { return !c.inner.Conn().IsClosed() }
+
+func (c *rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case bool:
+		if v {
+			nv.Value = int64(1)
+		} else {
+			nv.Value = int64(0)
+		}
+	case int:
+		nv.Value = int64(v)
+	}
+	return c.inner.CheckNamedValue(nv)
+}
+
+// OpenRaw opens the PostgreSQL database at rawURL without migrating it
+// (for administration: creating schemas or databases).
+func OpenRaw(ctx context.Context, rawURL string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, &OpenError{Path: Redact(rawURL), Err: errors.New("the database URL cannot be read")}
+	}
+	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg)})
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, &OpenError{Path: Redact(rawURL), Err: err}
+	}
+	return sdb, nil
+}
