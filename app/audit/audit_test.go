@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 )
 
 func openDB(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	db, err := store.Open(context.Background(), storetest.Target(t, filepath.Join(t.TempDir(), "a.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +128,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			ctx := context.Background()
 			db := openDB(t)
 			fill(t, db, 10)
-			db.ExecContext(ctx, "DROP TRIGGER audit_log_no_update")
-			db.ExecContext(ctx, "DROP TRIGGER audit_log_no_delete")
+			dropTriggers(t, db)
 			for _, q := range tt.sql {
 				if _, err := db.ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
@@ -172,6 +172,21 @@ func BenchmarkAppend(b *testing.B) {
 	for b.Loop() {
 		if _, err := Record(context.Background(), db, Entry{Staff: "clerk01", Action: ActionSessionStep, Detail: "x"}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// dropTriggers removes the append-only triggers, as someone tampering
+// with the database would.
+func dropTriggers(t testing.TB, db *store.DB) {
+	t.Helper()
+	on := ""
+	if db.Dialect() == store.Postgres {
+		on = " ON audit_log"
+	}
+	for _, tr := range []string{"audit_log_no_update", "audit_log_no_delete"} {
+		if _, err := db.ExecContext(context.Background(), "DROP TRIGGER "+tr+on); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
 )
 
@@ -59,7 +60,7 @@ func newEnv(t *testing.T) *env {
 
 // open opens the database and a Manager on it, as a (re)started process.
 func (e *env) open() {
-	db, err := store.Open(context.Background(), e.path)
+	db, err := store.Open(context.Background(), storetest.Target(e.t, e.path))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -261,3 +261,68 @@ func OpenRaw(ctx context.Context, rawURL string) (*sql.DB, error) {
 	}
 	return sdb, nil
 }
+
+// bulkTxPostgres is BulkTx on PostgreSQL: Tx on a connection that
+// CopyFrom finds through the transaction.
+func (db *DB) bulkTxPostgres(ctx context.Context, fn func(*sql.Tx) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := db.lockWriter(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	db.bulkMu.Lock()
+	if db.bulk == nil {
+		db.bulk = map[*sql.Tx]*sql.Conn{}
+	}
+	db.bulk[tx] = conn
+	db.bulkMu.Unlock()
+	defer func() {
+		db.bulkMu.Lock()
+		delete(db.bulk, tx)
+		db.bulkMu.Unlock()
+	}()
+	if err := run(tx, fn); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
+}
+
+// CanCopy reports whether CopyFrom works in tx: a BulkTx transaction on
+// PostgreSQL.
+func (db *DB) CanCopy(tx *sql.Tx) bool {
+	db.bulkMu.Lock()
+	defer db.bulkMu.Unlock()
+	return db.bulk[tx] != nil
+}
+
+// CopyFrom loads rows into table's columns with PostgreSQL's COPY, within
+// tx, which must be a BulkTx transaction (CanCopy). It returns the number
+// of rows loaded.
+func (db *DB) CopyFrom(ctx context.Context, tx *sql.Tx, table string, columns []string, rows [][]any) (int64, error) {
+	db.bulkMu.Lock()
+	conn := db.bulk[tx]
+	db.bulkMu.Unlock()
+	if conn == nil {
+		return 0, errors.New("store: CopyFrom outside a PostgreSQL BulkTx")
+	}
+	var n int64
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*rebindConn)
+		if !ok {
+			return fmt.Errorf("store: unexpected driver connection %T", dc)
+		}
+		var err error
+		n, err = c.inner.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		return err
+	})
+	return n, err
+}

@@ -68,6 +68,9 @@ type DB struct {
 
 	hookMu sync.Mutex
 	hooks  []func()
+
+	bulkMu sync.Mutex
+	bulk   map[*sql.Tx]*sql.Conn // PostgreSQL: BulkTx transactions' connections, for COPY
 }
 
 // AfterCommit registers fn to run after every transaction that Tx or
@@ -328,10 +331,11 @@ func run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 // so that a transaction touching many pages does not spill to the WAL and
 // read them back. The connection's cache goes back to the default after.
 //
-// On PostgreSQL it is Tx.
+// On PostgreSQL it is Tx on a connection of its own, so that CopyFrom can
+// load rows within the transaction.
 func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) (err error) {
 	if db.dialect == Postgres {
-		return db.Tx(ctx, fn)
+		return db.bulkTxPostgres(ctx, fn)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {

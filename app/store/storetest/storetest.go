@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"madoguchi/app/store"
@@ -107,3 +108,36 @@ func NewSchema(t testing.TB, base string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// EnvBackend selects the backend that the packages' existing test suites
+// run on: unset or "sqlite" for SQLite files, "postgres" for the server at
+// MADOGUCHI_TEST_PG_URL (scripts/test.sh runs the store packages' suites
+// once more that way).
+const EnvBackend = "MADOGUCHI_TEST_BACKEND"
+
+var targets sync.Map // SQLite path → PostgreSQL URL of its schema
+
+// Target returns file, the SQLite database a test would open, or under
+// MADOGUCHI_TEST_BACKEND=postgres a URL naming a fresh schema standing for
+// it: the same file gives the same schema, so that a test reopening its
+// database (a restarted process, a second counter) reopens the same one.
+func Target(t testing.TB, file string) string {
+	t.Helper()
+	if !OnPostgres() || store.IsURL(file) {
+		return file
+	}
+	if u, ok := targets.Load(file); ok {
+		return u.(string)
+	}
+	pg, ok := Postgres(t)
+	if !ok {
+		t.Fatalf("%s=postgres needs %s", EnvBackend, EnvURL)
+	}
+	u := pg.Target(t)
+	targets.Store(file, u)
+	return u
+}
+
+// OnPostgres reports whether the suites run on PostgreSQL
+// (MADOGUCHI_TEST_BACKEND=postgres).
+func OnPostgres() bool { return os.Getenv(EnvBackend) == "postgres" }
