@@ -111,11 +111,11 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{name: "deleted middle row", sql: []string{"DELETE FROM audit_log WHERE seq = 5"}, seq: 6, kind: Gap},
 		{name: "deleted first row", sql: []string{"DELETE FROM audit_log WHERE seq = 1"}, seq: 2, kind: Gap},
 		{name: "deleted last row", sql: []string{"DELETE FROM audit_log WHERE seq = 10"}, seq: 9, kind: HeadMismatch},
-		{name: "appended without head", sql: []string{"INSERT INTO audit_log SELECT 11, at, staff, action, session_id, subject, detail, hash, hash FROM audit_log WHERE seq = 10"}, seq: 11, kind: Altered},
+		{name: "appended without head", sql: []string{"INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash) SELECT 11, at, staff, action, session_id, subject, detail, hash, hash FROM audit_log WHERE seq = 10"}, seq: 11, kind: Altered},
 		{name: "inserted between (renumbered)", sql: []string{
 			"UPDATE audit_log SET seq = seq + 100 WHERE seq > 5",
 			"UPDATE audit_log SET seq = seq - 99 WHERE seq > 100",
-			"INSERT INTO audit_log SELECT 6, at, staff, action, session_id, 'inserted', detail, hash, hash FROM audit_log WHERE seq = 5",
+			"INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash) SELECT 6, at, staff, action, session_id, 'inserted', detail, hash, hash FROM audit_log WHERE seq = 5",
 		}, seq: 6, kind: Altered},
 		{name: "swapped rows", sql: []string{
 			"UPDATE audit_log SET seq = 100 WHERE seq = 3",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,9 +12,10 @@ func TestDatabaseURL(t *testing.T) {
 		name, extra, target, wantErr string
 	}{
 		{"none", "", "data/m.db", ""},
-		{"postgres", "\n[database]\nurl = \"postgres://counter@db.office.example/madoguchi?sslmode=verify-full\"\n",
-			"postgres://counter@db.office.example/madoguchi?sslmode=verify-full", ""},
-		{"postgresql", "\n[database]\nurl = \"postgresql:///madoguchi?host=/run/postgresql\"\n", "postgresql:///madoguchi?host=/run/postgresql", ""},
+		{"postgres", "\n[database]\nurl = \"postgres://counter@db.office.example/madoguchi?sslmode=verify-full\"\nterminal = \"honcho-1\"\n",
+			"postgres://counter@db.office.example/madoguchi?application_name=honcho-1&sslmode=verify-full", ""},
+		{"postgresql", "\n[database]\nurl = \"postgresql:///madoguchi?host=/run/postgresql&application_name=shisho-2\"\n",
+			"postgresql:///madoguchi?host=/run/postgresql&application_name=shisho-2", ""},
 		{"not postgres", "\n[database]\nurl = \"mysql://db/m\"\n", "", "database.url"},
 		{"unknown key", "\n[database]\nurl = \"postgres://db/m\"\npool = 3\n", "", "database.pool"},
 	}
@@ -48,7 +50,8 @@ func TestDatabaseURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	back, err := Load(p)
-	if err != nil || back.StoreTarget() != c.Database.URL {
+	host, _ := os.Hostname()
+	if err != nil || back.StoreTarget() != c.Database.URL+"?application_name="+host {
 		t.Fatalf("read back: %q %v", back.StoreTarget(), err)
 	}
 }

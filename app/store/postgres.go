@@ -6,10 +6,14 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -75,10 +79,10 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &OpenError{Path: shown, Err: errors.New("the database URL cannot be read")}
 	}
-	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg)})
+	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg, pingIdle)})
 	sdb.SetMaxOpenConns(16)
 	sdb.SetMaxIdleConns(4)
-	db := &DB{DB: sdb, path: shown, dialect: Postgres}
+	db := &DB{DB: sdb, path: shown, dialect: Postgres, terminal: cfg.RuntimeParams["application_name"]}
 	if err := db.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, &OpenError{Path: shown, Err: err}
@@ -284,6 +288,10 @@ func (db *DB) bulkTxPostgres(ctx context.Context, fn func(*sql.Tx) error) error 
 	}
 	db.bulk[tx] = conn
 	db.bulkMu.Unlock()
+	if db.terminal != "" {
+		txTerminal.Store(tx, db.terminal)
+		defer txTerminal.Delete(tx)
+	}
 	defer func() {
 		db.bulkMu.Lock()
 		delete(db.bulk, tx)
@@ -326,3 +334,80 @@ func (db *DB) CopyFrom(ctx context.Context, tx *sql.Tx, table string, columns []
 	})
 	return n, err
 }
+
+// txTerminal maps the transactions of Tx and BulkTx to their DB's terminal.
+var txTerminal sync.Map
+
+// Terminal is the name of this terminal on a shared office database: the
+// application_name of the database URL (config's [database] terminal).
+// It is "" on a terminal's own SQLite file.
+func (db *DB) Terminal() string { return db.terminal }
+
+// TerminalOf is the Terminal of the DB whose Tx or BulkTx runs tx ("" for
+// SQLite or another transaction).
+func TerminalOf(tx *sql.Tx) string {
+	v, _ := txTerminal.Load(tx)
+	s, _ := v.(string)
+	return s
+}
+
+// UnavailableError is a transaction that failed because the connection to
+// the office database was lost or refused. Its step can be retried once
+// the database answers again: the session steps check the state they start
+// from, so a commit that did land before the connection broke is not
+// applied twice.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return "store: database unavailable: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// UserMessage says what happened in Japanese.
+func (e *UnavailableError) UserMessage() string {
+	return "データベースサーバーとの接続が切れたため、この操作を記録できませんでした。ネットワークを確認してから、もう一度同じ操作を行ってください。手続はそれまでに完了した段階から続けられます。"
+}
+
+// connLost reports whether err means the connection to PostgreSQL is gone
+// (rather than the statement being refused).
+func connLost(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01-57P03: the server shut down or
+		// terminated the session.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe")
+}
+
+// wrapLost turns a lost connection on PostgreSQL into *UnavailableError.
+func (db *DB) wrapLost(err error) error {
+	if db.dialect != Postgres || err == nil || !connLost(err) {
+		return err
+	}
+	var ue *UnavailableError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &UnavailableError{Err: err}
+}
+
+// pingIdle checks every pooled connection before reuse (one round trip),
+// so that one the server or the network dropped meanwhile is replaced
+// instead of failing the next statement with a lost-connection error.
+var pingIdle = stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return true })

@@ -63,11 +63,16 @@ func ParseTime(s string) (time.Time, error) {
 // DB is an open counter database.
 type DB struct {
 	*sql.DB
-	path    string
-	dialect Dialect
+	path     string
+	dialect  Dialect
+	terminal string // PostgreSQL: the application_name naming this terminal
 
 	hookMu sync.Mutex
 	hooks  []func()
+
+	// TxHook, for tests, runs inside every Tx right after it began (a
+	// connection cut in the middle of a step).
+	TxHook func()
 
 	bulkMu sync.Mutex
 	bulk   map[*sql.Tx]*sql.Conn // PostgreSQL: BulkTx transactions' connections, for COPY
@@ -293,6 +298,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // Tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
 // returns nil; otherwise, or if fn panics, it rolls back.
 func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	defer func() { err = db.wrapLost(err) }()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -300,6 +306,13 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	if err := db.lockWriter(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
+	}
+	if db.terminal != "" {
+		txTerminal.Store(tx, db.terminal)
+		defer txTerminal.Delete(tx)
+	}
+	if db.TxHook != nil {
+		db.TxHook()
 	}
 	if err := run(tx, fn); err != nil {
 		return err
