@@ -141,12 +141,20 @@ func benchRegistry(b *testing.B, be storetest.Backend) {
 			lat = append(lat, time.Since(start))
 		}
 		// Percentiles over one full pass of the mix at least.
+		kinds := make([][]time.Duration, 8) // by the query's place in the mix
 		for ; i < len(queries); i++ {
 			start := time.Now()
 			if _, err := g.Search(ctx, queries[i]); err != nil {
 				b.Fatal(err)
 			}
 			lat = append(lat, time.Since(start))
+			kinds[i%8] = append(kinds[i%8], time.Since(start))
+		}
+		for k, l := range kinds {
+			if len(l) > 0 {
+				slices.Sort(l)
+				b.Logf("%s: query kind %d (%+v): p99 %v", be.Name, k, queries[k], l[int(0.99*float64(len(l)-1))])
+			}
 		}
 		slices.Sort(lat)
 		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }

@@ -814,6 +814,12 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		if opt.CheckedSHA256 != "" && opt.CheckedSHA256 != rep.SHA256 {
 			return ErrNotChecked
 		}
+		if len(rebuild) > 0 && g.db.Dialect() == store.Postgres {
+			// Room to sort each index in memory while it is rebuilt.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+				return err
+			}
+		}
 		for _, q := range rebuild {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("registry: rebuild index: %w", err)

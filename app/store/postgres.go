@@ -79,6 +79,12 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, &OpenError{Path: shown, Err: errors.New("the database URL cannot be read")}
 	}
+	// Plan every statement for its values: a generic plan of a prefix
+	// range (kana_key >= $1 AND kana_key < $2) cannot know how narrow it
+	// is and may scan the whole registry.
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg, pingIdle)})
 	sdb.SetMaxOpenConns(16)
 	sdb.SetMaxIdleConns(4)

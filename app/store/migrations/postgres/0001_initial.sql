@@ -22,9 +22,12 @@ CREATE TABLE residents (
     name_key          TEXT COLLATE "C" NOT NULL, -- family+given, normalised, variants folded
     updated_at        TEXT NOT NULL
 );
-CREATE INDEX residents_kana ON residents (kana_key);
-CREATE INDEX residents_birth ON residents (birth, kana_key);
-CREATE INDEX residents_name ON residents (name_key);
+-- Unlike SQLite's WITHOUT ROWID tables, an index here does not carry the
+-- primary key: code is added so that each gives the searches' ORDER BY
+-- (key, code) and the LIMIT stops the scan early.
+CREATE INDEX residents_kana ON residents (kana_key, code);
+CREATE INDEX residents_birth ON residents (birth, kana_key, code);
+CREATE INDEX residents_name ON residents (name_key, code);
 
 -- Staff accounts. Passwords are argon2id hashes in PHC string form.
 CREATE TABLE staff (
