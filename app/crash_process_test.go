@@ -28,6 +28,9 @@ const (
 const exitCrashed = 3
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envOfficeURL) != "" {
+		os.Exit(officeChild())
+	}
 	if dir := os.Getenv(envCrashDir); dir != "" {
 		os.Exit(crashChild(dir, session.State(os.Getenv(envCrashState)), os.Getenv(envCrashBefore) == "1"))
 	}
