@@ -26,7 +26,7 @@ type counter struct {
 }
 
 // openCounter opens terminal name on the office database target.
-func openCounter(t *testing.T, target, name string, ca CA) *counter {
+func openCounter(t testing.TB, target, name string, ca CA) *counter {
 	t.Helper()
 	if store.IsURL(target) {
 		u, err := url.Parse(target)
@@ -48,7 +48,7 @@ func openCounter(t *testing.T, target, name string, ca CA) *counter {
 
 // officeResidents puts n residents into the registry and clerk01..clerk08
 // into staff.
-func officeResidents(t *testing.T, db *store.DB, n int) []string {
+func officeResidents(t testing.TB, db *store.DB, n int) []string {
 	t.Helper()
 	ctx := context.Background()
 	reg := registry.New(db)
@@ -336,5 +336,52 @@ func TestOfficeConnectionCut(t *testing.T) {
 	}
 	if _, err := audit.Verify(ctx, c.db); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkOfficeIssuance measures issuances per second: eight counters
+// at once on one PostgreSQL, beside one counter on SQLite (in-process fake
+// cards and CA, so that the database is what is measured).
+func BenchmarkOfficeIssuance(b *testing.B) {
+	for _, be := range storetest.Backends(b) {
+		counters := 1
+		if be.Name == "postgres" {
+			counters = 8
+		}
+		b.Run(fmt.Sprintf("%s-%dcounters", be.Name, counters), func(b *testing.B) {
+			ctx := context.Background()
+			target := be.Target(b)
+			ca := newFakeCA()
+			var cs []*counter
+			for i := range counters {
+				cs = append(cs, openCounter(b, target, fmt.Sprintf("counter-%d", i+1), ca))
+			}
+			n := max(b.N, counters)
+			codes := officeResidents(b, cs[0].db, n)
+			work := make(chan string, len(codes))
+			for _, c := range codes {
+				work <- c
+			}
+			close(work)
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			var failed sync.Map
+			for i, c := range cs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for code := range work {
+						if err := c.issueAt(ctx, fmt.Sprintf("clerk%02d", i+1), code); err != nil {
+							failed.Store(code, err)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			failed.Range(func(k, v any) bool { b.Errorf("%v: %v", k, v); return false })
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "issuances/s")
+		})
 	}
 }
