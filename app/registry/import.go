@@ -706,20 +706,37 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 			return err
 		}
 		defer stmt.Close()
-		// On PostgreSQL the first import loads its rows through COPY, in
-		// chunks (the parser rejects a file with a code twice, so plain
-		// inserts into the empty table cannot collide).
+		// On PostgreSQL the rows go in through COPY, in chunks: straight
+		// into the table on the first import (the parser rejects a file
+		// with a code twice, so the inserts cannot collide), else into a
+		// staging table merged with one upsert per chunk. A chunk never
+		// holds a code twice: a 異動 row flushes the chunk before it reads
+		// the resident's current record.
 		var copied [][]any
-		copyRows := before == 0 && g.db.CanCopy(tx)
+		copyRows := !opt.DryRun && g.db.CanCopy(tx)
+		copyInto := "residents"
+		if copyRows && before > 0 {
+			copyInto = "residents_in"
+			if _, err := tx.ExecContext(ctx, "CREATE TEMPORARY TABLE residents_in (LIKE residents INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
+				return err
+			}
+		}
 		flush := func() error {
 			if len(copied) == 0 {
 				return nil
 			}
-			if _, err := g.db.CopyFrom(ctx, tx, "residents", copyColumns, copied); err != nil {
+			if _, err := g.db.CopyFrom(ctx, tx, copyInto, copyColumns, copied); err != nil {
 				return fmt.Errorf("registry: COPY: %w", err)
 			}
 			copied = copied[:0]
-			return nil
+			if copyInto == "residents" {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, mergeSQL); err != nil {
+				return fmt.Errorf("registry: merge: %w", err)
+			}
+			_, err := tx.ExecContext(ctx, "TRUNCATE residents_in")
+			return err
 		}
 
 		var counts struct{ inserted, updated, unchanged int }
@@ -937,3 +954,11 @@ func copyArgs(r Resident, now string) []any {
 	}
 	return a
 }
+
+// mergeSQL moves the staged rows of a PostgreSQL re-import into the
+// registry, as upsertSQL does row by row.
+var mergeSQL = func() string {
+	cols := strings.Join(copyColumns, ", ")
+	_, set, _ := strings.Cut(upsertSQL, "ON CONFLICT")
+	return "INSERT INTO residents (" + cols + ") SELECT " + cols + " FROM residents_in ON CONFLICT" + set
+}()
