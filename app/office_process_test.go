@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"madoguchi/app/config"
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
+	"madoguchi/app/session"
 	"madoguchi/app/staff"
 	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
@@ -193,4 +195,67 @@ func TestOfficeProcesses(t *testing.T) {
 		t.Fatalf("record book PDF: %v", err)
 	}
 	t.Logf("交付記録簿: %d rows over both counters, audit %d rows verified, %d bytes of PDF", len(book.Rows), rep.Rows, pdf.Len())
+}
+
+// A session held by a counter that broke down: another counter's clerk
+// sees it in use with the holder's name, a clerk cannot take it over, a
+// supervisor can, and the clerk then finishes it there.
+func TestOfficeTakeOver(t *testing.T) {
+	pg, ok := storetest.Postgres(t)
+	if !ok {
+		t.Skip("no PostgreSQL (MADOGUCHI_TEST_PG_URL)")
+	}
+	ctx := context.Background()
+	url := pg.Target(t)
+	root := t.TempDir()
+	a, err := Open(ctx, officeConfig(filepath.Join(root, "a"), url, "counter-a"), Options{DemoResidents: 300, StaffParams: &fastStaff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, officeConfig(filepath.Join(root, "b"), url, "counter-b"), Options{DemoResidents: 300, StaffParams: &fastStaff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.Terminal() != "counter-a" || b.Terminal() != "counter-b" {
+		t.Fatalf("terminals %q %q", a.Terminal(), b.Terminal())
+	}
+	da := signIn(t, a, staff.DemoClerk)
+	r, err := findSubstituteResident(ctx, da)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := da.Prefill(ctx, r.Code, forms.KindNew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := da.Start(ctx, r.Code, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := signIn(t, b, staff.DemoClerk)
+	_, err = db.CheckIdentity(ctx, s.ID, license)
+	var inUse *session.InUseError
+	if !errors.As(err, &inUse) || !strings.Contains(inUse.UserMessage(), "counter-a") {
+		t.Fatalf("step at the other counter: %v", err)
+	}
+	if _, err := db.TakeOverSession(ctx, s.ID); err == nil {
+		t.Fatal("a clerk took the session over")
+	}
+	sup := signIn(t, b, staff.DemoSupervisor)
+	if _, err := sup.TakeOverSession(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.InsertBlankCard(); err != nil {
+		t.Fatal(err)
+	}
+	if err := drive(ctx, db, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Counter a now sees it finished.
+	got, err := da.Session(ctx, s.ID)
+	if err != nil || got.State != session.Delivered {
+		t.Fatalf("at counter a: %v %v", got, err)
+	}
 }
