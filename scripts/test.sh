@@ -78,7 +78,7 @@ if [ -z "${MADOGUCHI_TEST_PG_URL:-}" ]; then
   pgdir=$(mktemp -d /tmp/madoguchi-pg.XXXXXX)
   pgenv=$(scripts/pgtest.sh "$pgdir") || { echo "PostgreSQL did not start; see $pgdir"; exit 1; }
   export "$pgenv"
-  pgstop() { scripts/pgtest.sh -stop "$pgdir"; }
+  pgstop() { scripts/pgtest.sh -stop "$pgdir"; rm -rf "$pgdir/data"; }
   trap 'pgstop; if [ -n "${cupsdir:-}" ]; then scripts/cupsd-stop.sh "$cupsdir"; fi; cleanup' EXIT
   echo "   $MADOGUCHI_TEST_PG_URL"
 fi
