@@ -191,3 +191,51 @@ func TestOpenPostgresBadURL(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A write that cannot get the office's writer lock in time (another
+// terminal holds it, as a registry import does) fails with BusyError and
+// a Japanese message, and commits nothing.
+func TestPostgresBusy(t *testing.T) {
+	pg, ok := storetest.Postgres(t)
+	if !ok {
+		t.Skip("no PostgreSQL (MADOGUCHI_TEST_PG_URL)")
+	}
+	ctx := context.Background()
+	target := pg.Target(t)
+	holder, err := store.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	waiter, err := store.Open(ctx, target+"&lock_timeout=300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- holder.Tx(ctx, func(tx *sql.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	err = waiter.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO audit_head (id, seq, hash) VALUES (1, 7, ?)", []byte{7})
+		return err
+	})
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var be *store.BusyError
+	if !errors.As(err, &be) || be.UserMessage() == "" {
+		t.Fatalf("write behind a held lock: %v", err)
+	}
+	var n int
+	if err := waiter.QueryRowContext(ctx, "SELECT count(*) FROM audit_head").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("audit_head rows = %d, %v", n, err)
+	}
+}

@@ -82,12 +82,27 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	// Plan every statement for its values: a generic plan of a prefix
 	// range (kana_key >= $1 AND kana_key < $2) cannot know how narrow it
 	// is and may scan the whole registry.
-	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	//
+	// A transaction left idle by a counter that hung (or lost its network
+	// without the server noticing) is ended by the server, so that it does
+	// not hold the office's writer lock; and a write waits for that lock at
+	// most lock_timeout (a registry import holds it for its duration) and
+	// then fails with BusyError instead of hanging the counter.
+	for k, v := range map[string]string{
+		"plan_cache_mode":                     "force_custom_plan",
+		"idle_in_transaction_session_timeout": "300000", // ms
+		"lock_timeout":                        "180000", // ms
+	} {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
 	}
 	sdb := sql.OpenDB(&rebindConnector{inner: stdlib.GetConnector(*cfg, pingIdle)})
-	sdb.SetMaxOpenConns(16)
-	sdb.SetMaxIdleConns(4)
+	// A counter needs few connections; an office of a few dozen counters
+	// stays within PostgreSQL's max_connections (100 by default: 12 counters) only if
+	// each keeps its pool small.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(2)
 	db := &DB{DB: sdb, path: shown, dialect: Postgres, terminal: cfg.RuntimeParams["application_name"]}
 	if err := db.PingContext(ctx); err != nil {
 		sdb.Close()
@@ -401,16 +416,40 @@ func connLost(err error) bool {
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe")
 }
 
-// wrapLost turns a lost connection on PostgreSQL into *UnavailableError.
+// wrapLost turns a lost connection on PostgreSQL into *UnavailableError,
+// and a writer lock not obtained in time into *BusyError.
 func (db *DB) wrapLost(err error) error {
-	if db.dialect != Postgres || err == nil || !connLost(err) {
+	if db.dialect != Postgres || err == nil {
 		return err
 	}
 	var ue *UnavailableError
-	if errors.As(err, &ue) {
+	var be *BusyError
+	if errors.As(err, &ue) || errors.As(err, &be) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		return &BusyError{Err: err}
+	}
+	if !connLost(err) {
 		return err
 	}
 	return &UnavailableError{Err: err}
+}
+
+// BusyError is a write that waited too long for the office database's
+// writer lock (another terminal held it, e.g. for a registry import).
+// Nothing of it was committed.
+type BusyError struct{ Err error }
+
+func (e *BusyError) Error() string { return "store: database busy: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *BusyError) Unwrap() error { return e.Err }
+
+// UserMessage says what happened in Japanese.
+func (e *BusyError) UserMessage() string {
+	return "他の端末が住民データの取込などでデータベースを使用中のため、この操作を記録できませんでした。しばらく待ってから、もう一度同じ操作を行ってください。"
 }
 
 // pingIdle checks every pooled connection before reuse (one round trip),
