@@ -190,6 +190,16 @@ func TestOfficeCountersIssueConcurrently(t *testing.T) {
 				if len(terminals) != len(counters) {
 					t.Errorf("record book names terminals %v, want all %d", terminals, len(counters))
 				}
+				// Every row the counters wrote names its terminal.
+				for _, table := range []string{"sessions", "session_steps", "certificates"} {
+					var unnamed, named int
+					if err := db.QueryRowContext(ctx, "SELECT count(*) FILTER (WHERE terminal = ''), count(DISTINCT terminal) FROM "+table).Scan(&unnamed, &named); err != nil {
+						t.Fatal(err)
+					}
+					if unnamed != 0 || named != len(counters) {
+						t.Errorf("%s: %d rows without a terminal, %d terminals", table, unnamed, named)
+					}
+				}
 				es, _ := audit.List(ctx, db, audit.Filter{Limit: 100000})
 				for _, e := range es {
 					if e.Terminal == "" && e.Action != audit.ActionStaffCreated {
