@@ -63,7 +63,7 @@ func (m *Manager) Start(ctx context.Context, by, residentCode string, app forms.
 			store.FormatTime(now), store.FormatTime(now), string(appJSON), holder, until); err != nil {
 			return err
 		}
-		s.Terminal, s.LeaseTerminal = m.terminal, holder
+		s.Terminal, s.LeaseTerminal = m.terminal(), holder
 		s.LeaseUntil, _ = store.ParseTime(until)
 		note := "application received: " + app.Kind.String()
 		if err := m.journal(ctx, tx, s.ID, Received, by, note, now); err != nil {

@@ -40,19 +40,19 @@ func (e *InUseError) UserMessage() string {
 // until now+Lease while open, released when the session ends. On a
 // terminal's own SQLite file (no terminal name) there is no lease.
 func (m *Manager) lease(now time.Time, to State) (string, string) {
-	if m.terminal == "" || to.Terminal() {
+	if m.terminal() == "" || to.Terminal() {
 		return "", ""
 	}
 	d := m.Lease
 	if d <= 0 {
 		d = DefaultLease
 	}
-	return m.terminal, store.FormatTime(now.Add(d))
+	return m.terminal(), store.FormatTime(now.Add(d))
 }
 
 // checkLease fails with *InUseError if another terminal holds s.
 func (m *Manager) checkLease(s *Session) error {
-	if s.LeaseTerminal == "" || s.LeaseTerminal == m.terminal || !m.now().Before(s.LeaseUntil) {
+	if s.LeaseTerminal == "" || s.LeaseTerminal == m.terminal() || !m.now().Before(s.LeaseUntil) {
 		return nil
 	}
 	return &InUseError{ID: s.ID, Terminal: s.LeaseTerminal, Until: s.LeaseUntil}
@@ -61,7 +61,7 @@ func (m *Manager) checkLease(s *Session) error {
 // leaseFree is the condition under which this terminal may write a
 // session row, with its arguments.
 func (m *Manager) leaseFree(now time.Time) (string, []any) {
-	return "(lease_terminal = '' OR lease_terminal = ? OR lease_until < ?)", []any{m.terminal, store.FormatTime(now)}
+	return "(lease_terminal = '' OR lease_terminal = ? OR lease_until < ?)", []any{m.terminal(), store.FormatTime(now)}
 }
 
 // TakeOver moves an open session to this terminal, whoever holds it: the
@@ -102,11 +102,15 @@ func (m *Manager) TakeOver(ctx context.Context, by, id string) (*Session, error)
 // Release gives up this terminal's lease on an open session (the clerk
 // left it), so that another counter may resume it at once.
 func (m *Manager) Release(ctx context.Context, id string) error {
-	if m.terminal == "" {
+	if m.terminal() == "" {
 		return nil
 	}
 	return m.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE sessions SET lease_terminal = '', lease_until = '' WHERE id = ? AND lease_terminal = ?", id, m.terminal)
+		_, err := tx.ExecContext(ctx, "UPDATE sessions SET lease_terminal = '', lease_until = '' WHERE id = ? AND lease_terminal = ?", id, m.terminal())
 		return err
 	})
 }
+
+// terminal is this terminal's name on a shared office database ("" on its
+// own SQLite file: no leases).
+func (m *Manager) terminal() string { return m.db.Terminal() }

@@ -94,6 +94,10 @@ type Manager struct {
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
 
+	// Lease is how long this terminal holds a session after a step on a
+	// shared office database (DefaultLease when 0).
+	Lease time.Duration
+
 	// CardUnusable tells whether a card error at the write step means
 	// the card can no longer serve this session (so that the session
 	// fails and its certificate is revoked). The default is the package's
@@ -103,13 +107,6 @@ type Manager struct {
 	// MinAge is the age from which the signing certificate is issued
 	// (DefaultMinAge when 0).
 	MinAge int
-
-	// terminal is this terminal's name on a shared office database ("" on
-	// its own SQLite file: no leases).
-	terminal string
-	// Lease is how long this terminal holds a session after a step
-	// (DefaultLease when 0).
-	Lease time.Duration
 }
 
 // Options configure a Manager.
@@ -126,7 +123,7 @@ func NewManager(db *store.DB, o Options) *Manager {
 	return &Manager{
 		db: db, reg: registry.New(db), ca: o.CA, master: append([]byte(nil), o.Master...),
 		prefecture: o.Prefecture, municipal: o.Municipality, locks: map[string]*sync.Mutex{},
-		CardUnusable: CardUnusable, MinAge: o.MinAge, terminal: db.Terminal(),
+		CardUnusable: CardUnusable, MinAge: o.MinAge,
 	}
 }
 
