@@ -99,7 +99,7 @@ func (c *Counter) open(ctx context.Context) (err error) {
 			return &SetupError{What: "data folder " + cfg.DataDir, Err: err}
 		}
 	}
-	if c.db, err = store.Open(ctx, cfg.DatabasePath); err != nil {
+	if c.db, err = store.Open(ctx, cfg.StoreTarget()); err != nil {
 		return err
 	}
 	if err := c.keepAuditAnchor(ctx); err != nil {

@@ -17,7 +17,7 @@ import (
 // matches the file is logged and recorded as audit.verify_failed, but
 // does not stop the counter: a supervisor must look at it.
 func (c *Counter) keepAuditAnchor(ctx context.Context) error {
-	path := c.db.Path() + audit.AnchorSuffix
+	path := c.cfg.DatabasePath + audit.AnchorSuffix
 	a, err := audit.KeepAnchor(ctx, c.db, path)
 	if a == nil {
 		// Unreadable: keep it aside as evidence, record it and start anew.

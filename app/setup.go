@@ -15,7 +15,7 @@ import (
 // recorded in the audit trail as done by "setup". The caller wipes
 // password.
 func AddStaff(ctx context.Context, cfg config.Config, a staff.Account, password []byte) error {
-	db, err := store.Open(ctx, cfg.DatabasePath)
+	db, err := store.Open(ctx, cfg.StoreTarget())
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ const (
 // recorded in the audit trail under by (e.g. "cli:<os user>"). For
 // StaffReset it returns the temporary password.
 func AdminStaff(ctx context.Context, cfg config.Config, op, id, by string) (string, error) {
-	db, err := store.Open(ctx, cfg.DatabasePath)
+	db, err := store.Open(ctx, cfg.StoreTarget())
 	if err != nil {
 		return "", err
 	}
@@ -32,7 +32,7 @@ func AdminStaff(ctx context.Context, cfg config.Config, op, id, by string) (stri
 	// Keep the anchor file in step, as the counter does. A log that no
 	// longer matches it is the counter's to report (at start-up, recorded
 	// as audit.verify_failed); it must not stop an unlock.
-	if a, err := audit.KeepAnchor(ctx, db, db.Path()+audit.AnchorSuffix); a == nil {
+	if a, err := audit.KeepAnchor(ctx, db, cfg.DatabasePath+audit.AnchorSuffix); a == nil {
 		return "", err
 	}
 	s := staff.New(db)

@@ -17,6 +17,7 @@ packages=(
   libengine-pkcs11-openssl            # openssl signing with the card through OpenSC's PKCS#11 module
   cups cups-client cups-bsd printer-driver-cups-pdf  # real printing tests: a private cupsd with a cups-pdf queue
   openssl ca-certificates
+  postgresql                          # the office's shared store: a private PostgreSQL 15 for the tests (scripts/pgtest.sh)
 )
 
 missing=()

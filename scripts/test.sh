@@ -71,6 +71,20 @@ if command -v cupsd >/dev/null && [ -x /usr/lib/cups/backend/cups-pdf ]; then
   echo "   queue $MADOGUCHI_CUPS_PRINTER on $CUPS_SERVER"
 fi
 
+# PostgreSQL: a private server (Unix socket in a temporary folder only) for
+# the tests that run against both backends, stopped at the end.
+if [ -z "${MADOGUCHI_TEST_PG_URL:-}" ]; then
+  echo "== starting PostgreSQL"
+  pgdir=$(mktemp -d /tmp/madoguchi-pg.XXXXXX)
+  pgenv=$(scripts/pgtest.sh "$pgdir") || { echo "PostgreSQL did not start; see $pgdir"; exit 1; }
+  export "$pgenv"
+  pgstop() { scripts/pgtest.sh -stop "$pgdir"; rm -rf "$pgdir/data"; }
+  trap 'pgstop; if [ -n "${cupsdir:-}" ]; then scripts/cupsd-stop.sh "$cupsdir"; fi; cleanup' EXIT
+  echo "   $MADOGUCHI_TEST_PG_URL"
+fi
+# The store packages' whole suites once more on PostgreSQL.
+store_pkgs=(./app/store/... ./app/audit ./app/staff ./app/records ./app/registry ./app/session ./app/notice)
+
 if [ "$mode" = bench ]; then
   echo "== go test -bench"
   # One package at a time: benchmarks running side by side would measure
@@ -86,3 +100,6 @@ if [ "$(go env CGO_ENABLED)" = 1 ]; then race=(-race); fi
 # GOTESTFLAGS adds flags (e.g. -v).
 echo "== go test ${race[*]} -count=1 ./..."
 go test "${race[@]}" -count=1 ${GOTESTFLAGS:-} -timeout 30m ./...
+
+echo "== go test -count=1 (store packages on PostgreSQL)"
+MADOGUCHI_TEST_BACKEND=postgres go test -count=1 ${GOTESTFLAGS:-} -timeout 30m "${store_pkgs[@]}"

@@ -63,8 +63,11 @@ type Entry struct {
 	SessionID string // the counter session, if any
 	Subject   string // what the action was about (a resident code, a staff ID …)
 	Detail    string // free text; never a PIN, PUK, key or password
-	PrevHash  []byte
-	Hash      []byte
+	// Terminal is the counter that wrote the row on a shared office
+	// database (store.TerminalOf); "" on a terminal's own SQLite file.
+	Terminal string
+	PrevHash []byte
+	Hash     []byte
 }
 
 // ZeroHash is the previous hash of the first row.
@@ -78,7 +81,13 @@ func Sum(prev []byte, e Entry) []byte {
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
 	h.Write(n[:])
-	for _, s := range []string{store.FormatTime(e.At), e.Staff, e.Action, e.SessionID, e.Subject, e.Detail} {
+	fields := []string{store.FormatTime(e.At), e.Staff, e.Action, e.SessionID, e.Subject, e.Detail}
+	if e.Terminal != "" {
+		// Only when set, so that the hashes of rows without one (every row
+		// of a terminal's own file) are what they always were.
+		fields = append(fields, "terminal", e.Terminal)
+	}
+	for _, s := range fields {
 		var l [4]byte
 		binary.BigEndian.PutUint32(l[:], uint32(len(s)))
 		h.Write(l[:])
@@ -98,6 +107,9 @@ func Append(ctx context.Context, tx *sql.Tx, e Entry) (Entry, error) {
 		e.At = time.Now()
 	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
+	if e.Terminal == "" {
+		e.Terminal = store.TerminalOf(tx)
+	}
 	var seq int64
 	var prev []byte
 	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &prev)
@@ -110,9 +122,9 @@ func Append(ctx context.Context, tx *sql.Tx, e Entry) (Entry, error) {
 	e.Seq = seq + 1
 	e.PrevHash = prev
 	e.Hash = Sum(prev, e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, store.FormatTime(e.At), e.Staff, e.Action, e.SessionID, e.Subject, e.Detail, e.PrevHash, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash, terminal)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, store.FormatTime(e.At), e.Staff, e.Action, e.SessionID, e.Subject, e.Detail, e.PrevHash, e.Hash, e.Terminal); err != nil {
 		return Entry{}, fmt.Errorf("audit: append: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
@@ -182,7 +194,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 	if f.Subject != "" {
 		where, args = append(where, "subject = ?"), append(args, f.Subject)
 	}
-	q := "SELECT seq, at, staff, action, session_id, subject, detail, prev_hash, hash FROM audit_log"
+	q := "SELECT seq, at, staff, action, session_id, subject, detail, prev_hash, hash, terminal FROM audit_log"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -211,7 +223,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 func scan(rows *sql.Rows) (Entry, error) {
 	var e Entry
 	var at string
-	if err := rows.Scan(&e.Seq, &at, &e.Staff, &e.Action, &e.SessionID, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+	if err := rows.Scan(&e.Seq, &at, &e.Staff, &e.Action, &e.SessionID, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash, &e.Terminal); err != nil {
 		return Entry{}, err
 	}
 	t, err := store.ParseTime(at)
@@ -276,7 +288,7 @@ func Verify(ctx context.Context, db *store.DB) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	rows, err := db.QueryContext(ctx, "SELECT seq, at, staff, action, session_id, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq")
+	rows, err := db.QueryContext(ctx, "SELECT seq, at, staff, action, session_id, subject, detail, prev_hash, hash, terminal FROM audit_log ORDER BY seq")
 	if err != nil {
 		return rep, err
 	}

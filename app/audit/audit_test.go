@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 )
 
 func openDB(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	db, err := store.Open(context.Background(), storetest.Target(t, filepath.Join(t.TempDir(), "a.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +111,11 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{name: "deleted middle row", sql: []string{"DELETE FROM audit_log WHERE seq = 5"}, seq: 6, kind: Gap},
 		{name: "deleted first row", sql: []string{"DELETE FROM audit_log WHERE seq = 1"}, seq: 2, kind: Gap},
 		{name: "deleted last row", sql: []string{"DELETE FROM audit_log WHERE seq = 10"}, seq: 9, kind: HeadMismatch},
-		{name: "appended without head", sql: []string{"INSERT INTO audit_log SELECT 11, at, staff, action, session_id, subject, detail, hash, hash FROM audit_log WHERE seq = 10"}, seq: 11, kind: Altered},
+		{name: "appended without head", sql: []string{"INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash) SELECT 11, at, staff, action, session_id, subject, detail, hash, hash FROM audit_log WHERE seq = 10"}, seq: 11, kind: Altered},
 		{name: "inserted between (renumbered)", sql: []string{
 			"UPDATE audit_log SET seq = seq + 100 WHERE seq > 5",
 			"UPDATE audit_log SET seq = seq - 99 WHERE seq > 100",
-			"INSERT INTO audit_log SELECT 6, at, staff, action, session_id, 'inserted', detail, hash, hash FROM audit_log WHERE seq = 5",
+			"INSERT INTO audit_log (seq, at, staff, action, session_id, subject, detail, prev_hash, hash) SELECT 6, at, staff, action, session_id, 'inserted', detail, hash, hash FROM audit_log WHERE seq = 5",
 		}, seq: 6, kind: Altered},
 		{name: "swapped rows", sql: []string{
 			"UPDATE audit_log SET seq = 100 WHERE seq = 3",
@@ -127,8 +128,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			ctx := context.Background()
 			db := openDB(t)
 			fill(t, db, 10)
-			db.ExecContext(ctx, "DROP TRIGGER audit_log_no_update")
-			db.ExecContext(ctx, "DROP TRIGGER audit_log_no_delete")
+			dropTriggers(t, db)
 			for _, q := range tt.sql {
 				if _, err := db.ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
@@ -172,6 +172,21 @@ func BenchmarkAppend(b *testing.B) {
 	for b.Loop() {
 		if _, err := Record(context.Background(), db, Entry{Staff: "clerk01", Action: ActionSessionStep, Detail: "x"}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// dropTriggers removes the append-only triggers, as someone tampering
+// with the database would.
+func dropTriggers(t testing.TB, db *store.DB) {
+	t.Helper()
+	on := ""
+	if db.Dialect() == store.Postgres {
+		on = " ON audit_log"
+	}
+	for _, tr := range []string{"audit_log_no_update", "audit_log_no_delete"} {
+		if _, err := db.ExecContext(context.Background(), "DROP TRIGGER "+tr+on); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

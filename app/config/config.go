@@ -73,6 +73,8 @@ type Config struct {
 	// MinAge is the age from which the signing certificate is issued
 	// (min_age; 0 or absent means 15).
 	MinAge int `toml:"min_age,omitempty"`
+	// Database is the shared office database ([database] url), if any.
+	Database Database `toml:"database,omitempty"`
 
 	// Demo marks the embedded default: demo registry, demo staff accounts,
 	// emulated card and in-process CA. It is never read from a file.
@@ -219,6 +221,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	if err := c.Database.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -25,6 +25,7 @@ import (
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
 	"madoguchi/forms/jpkicert"
 )
@@ -160,7 +161,7 @@ const changesCSV = "住民コード,異動事由,異動日,氏,名,ふりがな,
 // (imported once).
 func openCounterDB(t testing.TB, path string) (*store.DB, *registry.Registry) {
 	t.Helper()
-	db, err := store.Open(context.Background(), path)
+	db, err := store.Open(context.Background(), storetest.Target(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +210,8 @@ func issue(t testing.TB, db *store.DB, g *registry.Registry, client *prefecture.
 	c := records.NewCertificate(en.Certificate, en.Chain, code, "s-"+code, "clerk01", now)
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		at := store.FormatTime(now)
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO staff (id, display_name, role, password_hash, created_at, password_changed_at)
-			VALUES ('clerk01', '窓口 花子', 'clerk', 'x', ?, ?)`, at, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO staff (id, display_name, role, password_hash, created_at, password_changed_at)
+			VALUES ('clerk01', '窓口 花子', 'clerk', 'x', ?, ?) ON CONFLICT (id) DO NOTHING`, at, at); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, kind, resident_code, clerk, state, outcome, created_at, updated_at)

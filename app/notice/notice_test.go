@@ -16,6 +16,7 @@ import (
 	"madoguchi/app/prefecture"
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
+	"madoguchi/app/store/storetest"
 )
 
 // Each kind of change, end to end through the real EST/TLS link: the
@@ -320,7 +321,7 @@ func TestCrashBetweenOutboxAndSend(t *testing.T) {
 			serial := issue(t, db, g, client, "10000000003")
 
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), envChildDB+"="+dbPath, envChildCA+"="+e.dir, envChildAddr+"="+e.addr, envChildPoint+"="+point)
+			cmd.Env = append(os.Environ(), envChildDB+"="+storetest.Target(t, dbPath), envChildCA+"="+e.dir, envChildAddr+"="+e.addr, envChildPoint+"="+point)
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {

@@ -305,6 +305,7 @@ type Record struct {
 	Serial       string    // the certificate issued (or, for 失効 and 暗証番号初期化, concerned), if any
 	Reason       string    // why it was abandoned or failed
 	Cert         CertState // the current state of the certificate in Serial; zero when there is none
+	Terminal     string    // the counter that started it, on a shared office database ("" otherwise)
 }
 
 // At is the time the record book prints for r: when the session ended,
@@ -369,7 +370,8 @@ type Filter struct {
 	Outcome      *Outcome // nil: any; pointer so that OutcomeOpen can be asked for
 	Kind         forms.ApplicationKind
 	ResidentCode string
-	Limit        int // default 1000, at most 100000
+	Terminal     string // the counter that started the session (shared office database)
+	Limit        int    // default 1000, at most 100000
 	Offset       int
 }
 
@@ -389,10 +391,11 @@ func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
 	}
 	w.addIf(f.Kind != 0, "s.kind = ?", KindCode(f.Kind))
 	w.addIf(f.ResidentCode != "", "s.resident_code = ?", f.ResidentCode)
+	w.addIf(f.Terminal != "", "s.terminal = ?", f.Terminal)
 	clause, args, limit := " "+w.clause(), w.args, pageSize(f.Limit)
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.kind, s.resident_code, r.family_name, r.given_name, s.clerk, s.state, s.outcome,
 		s.created_at, s.finished_at, CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END, s.reason,
-		COALESCE(c.status, ''), COALESCE(c.revoked_at, ''), COALESCE(c.revoke_reason, ''), COALESCE(c.resident_code, ''), COALESCE(c.issued_at, '')
+		COALESCE(c.status, ''), COALESCE(c.revoked_at, ''), COALESCE(c.revoke_reason, ''), COALESCE(c.resident_code, ''), COALESCE(c.issued_at, ''), s.terminal
 		FROM sessions s JOIN residents r ON r.code = s.resident_code
 		LEFT JOIN certificates c ON c.serial = CASE WHEN s.cert_serial != '' THEN s.cert_serial ELSE s.target_serial END`+clause+`
 		ORDER BY CASE WHEN s.finished_at != '' THEN s.finished_at ELSE s.created_at END, s.id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
@@ -406,7 +409,7 @@ func List(ctx context.Context, q Querier, f Filter) ([]Record, error) {
 		var r Record
 		var kind, family, given, started, finished, status, revoked, certResident, issued string
 		if err := rows.Scan(&r.SessionID, &kind, &r.ResidentCode, &family, &given, &r.Clerk, &r.State, &r.Outcome,
-			&started, &finished, &r.Serial, &r.Reason, &status, &revoked, &r.Cert.RevokeReason, &certResident, &issued); err != nil {
+			&started, &finished, &r.Serial, &r.Reason, &status, &revoked, &r.Cert.RevokeReason, &certResident, &issued, &r.Terminal); err != nil {
 			return nil, err
 		}
 		r.Cert.Status = CertStatus(status)

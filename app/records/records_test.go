@@ -15,6 +15,7 @@ import (
 
 	"madoguchi/app/registry"
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
 )
 
@@ -23,7 +24,7 @@ var jst = time.FixedZone("JST", 9*3600)
 func setup(t *testing.T) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	db, err := store.Open(ctx, storetest.Target(t, filepath.Join(t.TempDir(), "r.db")))
 	if err != nil {
 		t.Fatal(err)
 	}

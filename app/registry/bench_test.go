@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 )
 
 // benchResidents is the registry size of the benchmarks: 1,000,000 unless
@@ -58,10 +59,18 @@ func writeDemoCSV(b *testing.B, path string, n int) {
 // BenchmarkRegistry imports a registry of benchResidents residents from a
 // CSV file into a fresh database (target: 1,000,000 in at most 60 s) and
 // then measures search latency over a mix of clerk queries (target: p99 at
-// most 20 ms). Run it with -benchtime=1x for one import:
+// most 20 ms), on SQLite and, when MADOGUCHI_TEST_PG_URL is set, on
+// PostgreSQL (import through COPY; target 20 s), side by side. Run it with
+// -benchtime=1x for one import:
 //
 //	go test -run X -bench Registry -benchtime 1x ./app/registry
 func BenchmarkRegistry(b *testing.B) {
+	for _, be := range storetest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) { benchRegistry(b, be) })
+	}
+}
+
+func benchRegistry(b *testing.B, be storetest.Backend) {
 	ctx := context.Background()
 	n := benchResidents(b)
 	dir := b.TempDir()
@@ -69,9 +78,14 @@ func BenchmarkRegistry(b *testing.B) {
 	writeDemoCSV(b, csvPath, n)
 	st, _ := os.Stat(csvPath)
 	var g *Registry
+	outer := b
 	b.Run(fmt.Sprintf("import-%d", n), func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			db, err := store.Open(ctx, filepath.Join(dir, fmt.Sprintf("bench%d.db", i)))
+			target := filepath.Join(dir, fmt.Sprintf("bench%d.db", i))
+			if be.Name != storetest.SQLiteBackend.Name {
+				target = be.Target(outer) // kept for the search below
+			}
+			db, err := store.Open(ctx, target)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,12 +141,20 @@ func BenchmarkRegistry(b *testing.B) {
 			lat = append(lat, time.Since(start))
 		}
 		// Percentiles over one full pass of the mix at least.
+		kinds := make([][]time.Duration, 8) // by the query's place in the mix
 		for ; i < len(queries); i++ {
 			start := time.Now()
 			if _, err := g.Search(ctx, queries[i]); err != nil {
 				b.Fatal(err)
 			}
 			lat = append(lat, time.Since(start))
+			kinds[i%8] = append(kinds[i%8], time.Since(start))
+		}
+		for k, l := range kinds {
+			if len(l) > 0 {
+				slices.Sort(l)
+				b.Logf("%s: query kind %d (%+v): p99 %v", be.Name, k, queries[k], l[int(0.99*float64(len(l)-1))])
+			}
 		}
 		slices.Sort(lat)
 		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }

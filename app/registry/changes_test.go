@@ -24,8 +24,8 @@ func addCertificates(t testing.TB, db *store.DB, codes ...string) []string {
 	later := store.FormatTime(time.Now().AddDate(5, 0, 0))
 	var serials []string
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO staff (id, display_name, role, password_hash, created_at, password_changed_at)
-			VALUES ('clerk01', '窓口 花子', 'clerk', 'x', ?, ?)`, now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO staff (id, display_name, role, password_hash, created_at, password_changed_at)
+			VALUES ('clerk01', '窓口 花子', 'clerk', 'x', ?, ?) ON CONFLICT (id) DO NOTHING`, now, now); err != nil {
 			return err
 		}
 		var n int
@@ -40,7 +40,7 @@ func addCertificates(t testing.TB, db *store.DB, codes ...string) []string {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO certificates (serial, resident_code, session_id, clerk, status, issued_at, not_before, not_after, der)
-				VALUES (?, ?, ?, 'clerk01', 'valid', ?, ?, ?, x'00')`, serial, code, sid, now, now, later); err != nil {
+				VALUES (?, ?, ?, 'clerk01', 'valid', ?, ?, ?, ?)`, serial, code, sid, now, now, later, []byte{0}); err != nil {
 				return err
 			}
 			serials = append(serials, serial)

@@ -691,7 +691,7 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		if before == 0 {
 			if !opt.DryRun {
 				var err error
-				if rebuild, err = dropIndexes(ctx, tx); err != nil {
+				if rebuild, err = dropIndexes(ctx, tx, g.db.Dialect()); err != nil {
 					return err
 				}
 			}
@@ -706,6 +706,38 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 			return err
 		}
 		defer stmt.Close()
+		// On PostgreSQL the rows go in through COPY, in chunks: straight
+		// into the table on the first import (the parser rejects a file
+		// with a code twice, so the inserts cannot collide), else into a
+		// staging table merged with one upsert per chunk. A chunk never
+		// holds a code twice: a 異動 row flushes the chunk before it reads
+		// the resident's current record.
+		var copied [][]any
+		copyRows := !opt.DryRun && g.db.CanCopy(tx)
+		copyInto := "residents"
+		if copyRows && before > 0 {
+			copyInto = "residents_in"
+			if _, err := tx.ExecContext(ctx, "CREATE TEMPORARY TABLE residents_in (LIKE residents INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
+				return err
+			}
+		}
+		flush := func() error {
+			if len(copied) == 0 {
+				return nil
+			}
+			if _, err := g.db.CopyFrom(ctx, tx, copyInto, copyColumns, copied); err != nil {
+				return fmt.Errorf("registry: COPY: %w", err)
+			}
+			copied = copied[:0]
+			if copyInto == "residents" {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, mergeSQL); err != nil {
+				return fmt.Errorf("registry: merge: %w", err)
+			}
+			_, err := tx.ExecContext(ctx, "TRUNCATE residents_in")
+			return err
+		}
 
 		var counts struct{ inserted, updated, unchanged int }
 		var planned []PlannedNotice
@@ -719,6 +751,11 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 			for _, it := range batch {
 				r, on := it.r, forms.Date{}
 				if it.change != nil {
+					if err := flush(); err != nil {
+						writeErr = err
+						cancel()
+						break
+					}
 					cur, err := g.current(ctx, tx, it.change.Resident.Code)
 					if err != nil {
 						writeErr = err
@@ -755,6 +792,16 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 				if opt.DryRun || len(late) > 0 {
 					continue
 				}
+				if copyRows {
+					copied = append(copied, copyArgs(r, now))
+					if len(copied) >= copyChunk {
+						if writeErr = flush(); writeErr != nil {
+							cancel()
+							break
+						}
+					}
+					continue
+				}
 				if _, err := stmt.ExecContext(ctx, rowArgs(r, now)...); err != nil {
 					writeErr = fmt.Errorf("registry: resident %s: %w", r.Code, err)
 					cancel()
@@ -763,6 +810,9 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 			}
 		}
 		planned = sink.Notices
+		if writeErr == nil && parseErr == nil && !opt.DryRun && len(late) == 0 {
+			writeErr = flush()
+		}
 		if writeErr != nil {
 			return writeErr
 		}
@@ -780,6 +830,12 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 		}
 		if opt.CheckedSHA256 != "" && opt.CheckedSHA256 != rep.SHA256 {
 			return ErrNotChecked
+		}
+		if len(rebuild) > 0 && g.db.Dialect() == store.Postgres {
+			// Room to sort each index in memory while it is rebuilt.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+				return err
+			}
 		}
 		for _, q := range rebuild {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -805,7 +861,11 @@ func (g *Registry) Import(ctx context.Context, by string, in io.Reader, opt Impo
 	}
 	if !opt.DryRun {
 		// Refresh the planner's statistics after a large change.
-		g.db.ExecContext(ctx, "PRAGMA optimize")
+		if g.db.Dialect() == store.Postgres {
+			g.db.ExecContext(ctx, "ANALYZE residents")
+		} else {
+			g.db.ExecContext(ctx, "PRAGMA optimize")
+		}
 	}
 	return rep, nil
 }
@@ -840,8 +900,15 @@ func (g *Registry) current(ctx context.Context, tx *sql.Tx, code string) (*Resid
 
 // dropIndexes drops the secondary indexes of the residents table and
 // returns the statements that recreate them.
-func dropIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'residents' AND sql IS NOT NULL")
+func dropIndexes(ctx context.Context, tx *sql.Tx, d store.Dialect) ([]string, error) {
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'residents' AND sql IS NOT NULL"
+	if d == store.Postgres {
+		// The secondary indexes only: not the primary key's.
+		q = `SELECT i.indexname, i.indexdef FROM pg_indexes i
+			JOIN pg_index x ON x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+			WHERE i.schemaname = current_schema() AND i.tablename = 'residents' AND NOT x.indisprimary`
+	}
+	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -865,3 +932,33 @@ func dropIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 	}
 	return stmts, nil
 }
+
+// copyChunk is how many rows one COPY loads.
+const copyChunk = 20000
+
+// copyColumns are the residents columns that COPY fills, in copyArgs's
+// order.
+var copyColumns = strings.Split(strings.ReplaceAll(residentColumns+", kana_key, given_kana_key, name_key, updated_at", " ", ""), ",")
+
+// copyArgs is rowArgs for COPY: flags as integers, as the column holds
+// them.
+func copyArgs(r Resident, now string) []any {
+	a := rowArgs(r, now)
+	for i, v := range a {
+		if b, ok := v.(bool); ok {
+			a[i] = 0
+			if b {
+				a[i] = 1
+			}
+		}
+	}
+	return a
+}
+
+// mergeSQL moves the staged rows of a PostgreSQL re-import into the
+// registry, as upsertSQL does row by row.
+var mergeSQL = func() string {
+	cols := strings.Join(copyColumns, ", ")
+	_, set, _ := strings.Cut(upsertSQL, "ON CONFLICT")
+	return "INSERT INTO residents (" + cols + ") SELECT " + cols + " FROM residents_in ON CONFLICT" + set
+}()

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
 )
 
 func openRegistry(t testing.TB) (*Registry, *store.DB) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
+	db, err := store.Open(context.Background(), storetest.Target(t, filepath.Join(t.TempDir(), "r.db")))
 	if err != nil {
 		t.Fatal(err)
 	}

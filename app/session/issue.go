@@ -61,11 +61,14 @@ func (m *Manager) Start(ctx context.Context, by, residentCode string, app forms.
 			return err
 		}
 		s.ID = fmt.Sprintf("%s-%04d", day, n+1)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, kind, resident_code, clerk, state, created_at, updated_at, application)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, records.KindCode(app.Kind), r.Code, by, string(Received),
-			store.FormatTime(now), store.FormatTime(now), string(appJSON)); err != nil {
+		holder, until := m.lease(now, Received)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, kind, resident_code, clerk, state, created_at, updated_at, application, lease_terminal, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, records.KindCode(app.Kind), r.Code, by, string(Received),
+			store.FormatTime(now), store.FormatTime(now), string(appJSON), holder, until); err != nil {
 			return err
 		}
+		s.Terminal, s.LeaseTerminal = m.terminal(), holder
+		s.LeaseUntil, _ = store.ParseTime(until)
 		note := "application received: " + app.Kind.String()
 		if err := m.journal(ctx, tx, s.ID, Received, by, note, now); err != nil {
 			return err

@@ -94,6 +94,10 @@ type Manager struct {
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
 
+	// Lease is how long this terminal holds a session after a step on a
+	// shared office database (DefaultLease when 0).
+	Lease time.Duration
+
 	// CardUnusable tells whether a card error at the write step means
 	// the card can no longer serve this session (so that the session
 	// fails and its certificate is revoked). The default is the package's
@@ -151,15 +155,18 @@ func (m *Manager) lock(id string) func() {
 }
 
 const sessionColumns = `id, kind, resident_code, clerk, state, outcome, created_at, updated_at, finished_at,
-	application, identity, card_id, public_key, csr, cert_serial, target_serial, reason, revoke_reason`
+	application, identity, card_id, public_key, csr, cert_serial, target_serial, reason, revoke_reason,
+	terminal, lease_terminal, lease_until`
 
 func scanSession(s interface{ Scan(...any) error }) (*Session, error) {
 	var ss Session
-	var kind, created, updated, finished, app, ident, revReason string
+	var kind, created, updated, finished, app, ident, revReason, leaseUntil string
 	if err := s.Scan(&ss.ID, &kind, &ss.ResidentCode, &ss.Clerk, &ss.State, &ss.Outcome, &created, &updated, &finished,
-		&app, &ident, &ss.CardID, &ss.PublicKey, &ss.CSR, &ss.CertSerial, &ss.TargetSerial, &ss.Reason, &revReason); err != nil {
+		&app, &ident, &ss.CardID, &ss.PublicKey, &ss.CSR, &ss.CertSerial, &ss.TargetSerial, &ss.Reason, &revReason,
+		&ss.Terminal, &ss.LeaseTerminal, &leaseUntil); err != nil {
 		return nil, err
 	}
+	ss.LeaseUntil, _ = store.ParseTime(leaseUntil)
 	if revReason != "" {
 		if err := ss.RevokeReason.UnmarshalText([]byte(revReason)); err != nil {
 			return nil, fmt.Errorf("session %s: %w", ss.ID, err)
@@ -263,8 +270,9 @@ func (m *Manager) commit(ctx context.Context, s *Session, c change) error {
 	}
 	now := m.now()
 	err := m.db.Tx(ctx, func(tx *sql.Tx) error {
-		cols := []string{"state = ?", "updated_at = ?"}
-		args := []any{string(c.to), store.FormatTime(now)}
+		holder, until := m.lease(now, c.to)
+		cols := []string{"state = ?", "updated_at = ?", "lease_terminal = ?", "lease_until = ?"}
+		args := []any{string(c.to), store.FormatTime(now), holder, until}
 		if c.to.Terminal() {
 			cols = append(cols, "outcome = ?", "finished_at = ?")
 			args = append(args, string(c.to.outcome()), store.FormatTime(now))
@@ -273,8 +281,9 @@ func (m *Manager) commit(ctx context.Context, s *Session, c change) error {
 			cols = append(cols, k+" = ?")
 			args = append(args, v)
 		}
-		args = append(args, s.ID, string(s.State))
-		res, err := tx.ExecContext(ctx, "UPDATE sessions SET "+strings.Join(cols, ", ")+" WHERE id = ? AND state = ?", args...)
+		free, freeArgs := m.leaseFree(now)
+		args = append(append(args, s.ID, string(s.State)), freeArgs...)
+		res, err := tx.ExecContext(ctx, "UPDATE sessions SET "+strings.Join(cols, ", ")+" WHERE id = ? AND state = ? AND "+free, args...)
 		if err != nil {
 			return err
 		}
@@ -282,6 +291,11 @@ func (m *Manager) commit(ctx context.Context, s *Session, c change) error {
 			cur, err := get(ctx, tx, s.ID)
 			if err != nil {
 				return err
+			}
+			if cur.State == s.State {
+				if err := m.checkLease(cur); err != nil {
+					return err
+				}
 			}
 			return &StateError{ID: s.ID, Have: cur.State, Want: []State{s.State}}
 		}
@@ -326,6 +340,9 @@ func (m *Manager) journal(ctx context.Context, tx *sql.Tx, id string, st State, 
 func (m *Manager) load(ctx context.Context, id string, kinds []forms.ApplicationKind, from ...State) (*Session, error) {
 	s, err := m.Get(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.checkLease(s); err != nil {
 		return nil, err
 	}
 	if kinds != nil {

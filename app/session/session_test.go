@@ -17,6 +17,7 @@ import (
 	"madoguchi/app/records"
 	"madoguchi/app/registry"
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms"
 )
 
@@ -61,7 +62,7 @@ func newEnv(t *testing.T) *env {
 
 // open opens the database and a Manager on it, as a (re)started process.
 func (e *env) open() {
-	db, err := store.Open(context.Background(), e.path)
+	db, err := store.Open(context.Background(), storetest.Target(e.t, e.path))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -138,6 +138,11 @@ type Session struct {
 	TargetSerial string            // the certificate a revocation or PIN reset concerns
 	Reason       string            // why it was abandoned or failed
 	RevokeReason prefecture.Reason // what a revocation session asks for
+	// On a shared office database: the terminal that started it, and the
+	// one holding it (its lease) until when.
+	Terminal      string
+	LeaseTerminal string
+	LeaseUntil    time.Time
 }
 
 // Next is the step the clerk takes next in an open session: the state it

@@ -367,7 +367,7 @@ func (s *Store) Authenticate(ctx context.Context, id string, password []byte) (A
 			}
 			var failed int
 			if err := tx.QueryRowContext(ctx, `INSERT INTO signin_failures (id, failed, locked_until, last_at) VALUES (?, 1, '', ?)
-				ON CONFLICT (id) DO UPDATE SET failed = failed + 1, last_at = excluded.last_at RETURNING failed`,
+				ON CONFLICT (id) DO UPDATE SET failed = signin_failures.failed + 1, last_at = excluded.last_at RETURNING failed`,
 				key, store.FormatTime(now)).Scan(&failed); err != nil {
 				return err
 			}

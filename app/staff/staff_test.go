@@ -11,13 +11,14 @@ import (
 
 	"madoguchi/app/audit"
 	"madoguchi/app/store"
+	"madoguchi/app/store/storetest"
 )
 
 var fastParams = Params{Time: 1, MemoryKiB: 1024, Threads: 1}
 
 func newStore(t *testing.T) (*Store, *store.DB, *time.Time) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	db, err := store.Open(context.Background(), storetest.Target(t, filepath.Join(t.TempDir(), "s.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +122,9 @@ func TestCreateAndAuthenticate(t *testing.T) {
 	}
 	// The password is in no row of the database.
 	db.Close()
+	if db.Dialect() != store.SQLite {
+		return
+	}
 	raw, err := os.ReadFile(db.Path())
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,12 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// pgMigrationFiles are the same schema steps in PostgreSQL's dialect,
+// with the same version numbers.
+//
+//go:embed migrations/postgres/*.sql
+var pgMigrationFiles embed.FS
+
 // TimeFormat is how times are stored: UTC, fixed width, so that stored
 // times sort and compare correctly as text.
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
@@ -57,10 +63,19 @@ func ParseTime(s string) (time.Time, error) {
 // DB is an open counter database.
 type DB struct {
 	*sql.DB
-	path string
+	path     string
+	dialect  Dialect
+	terminal string // PostgreSQL: the application_name naming this terminal
 
 	hookMu sync.Mutex
 	hooks  []func()
+
+	// TxHook, for tests, runs inside every Tx right after it began (a
+	// connection cut in the middle of a step).
+	TxHook func()
+
+	bulkMu sync.Mutex
+	bulk   map[*sql.Tx]*sql.Conn // PostgreSQL: BulkTx transactions' connections, for COPY
 }
 
 // AfterCommit registers fn to run after every transaction that Tx or
@@ -89,21 +104,34 @@ type Migration struct {
 	SQL     string
 }
 
-// Migrations returns the embedded migrations in version order.
+// Migrations returns the embedded SQLite migrations in version order.
 func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	return MigrationsFor(SQLite)
+}
+
+// MigrationsFor returns the embedded migrations of dialect d in version
+// order.
+func MigrationsFor(d Dialect) ([]Migration, error) {
+	files, dir := fs.FS(migrationFiles), "migrations"
+	if d == Postgres {
+		files, dir = pgMigrationFiles, "migrations/postgres"
+	}
+	entries, err := fs.ReadDir(files, dir)
 	if err != nil {
 		return nil, err
 	}
 	var ms []Migration
 	for _, e := range entries {
 		name := e.Name()
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("store: migration file %q is not named NNNN_name.sql", name)
 		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", name))
+		b, err := fs.ReadFile(files, path.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +161,13 @@ func dsn(p string) string {
 // Open opens (creating if needed) the database file at p and applies any
 // pending migrations. The directory must exist. The file and its WAL and
 // shared-memory files are readable by their owner only (mode 0600).
+//
+// A p of the form postgres://… opens that PostgreSQL database instead (the
+// office's shared store), migrating it the same way.
 func Open(ctx context.Context, p string) (*DB, error) {
+	if IsURL(p) {
+		return openPostgres(ctx, p)
+	}
 	if p == "" || strings.ContainsAny(p, "?#") {
 		return nil, &OpenError{Path: p, Err: errors.New("path is empty or holds '?' or '#'")}
 	}
@@ -163,7 +197,8 @@ func Open(ctx context.Context, p string) (*DB, error) {
 	return db, nil
 }
 
-// Path is the database file's path.
+// Path is the database file's path (for PostgreSQL, its URL without the
+// password).
 func (db *DB) Path() string { return db.path }
 
 // check confirms that the pragmas took effect on a connection.
@@ -201,7 +236,7 @@ func (db *DB) Version(ctx context.Context) (int, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	ms, err := Migrations()
+	ms, err := MigrationsFor(db.dialect)
 	if err != nil {
 		return err
 	}
@@ -263,9 +298,21 @@ func (db *DB) migrate(ctx context.Context) error {
 // Tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
 // returns nil; otherwise, or if fn panics, it rolls back.
 func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	defer func() { err = db.wrapLost(err) }()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
+	}
+	if err := db.lockWriter(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if db.terminal != "" {
+		txTerminal.Store(tx, db.terminal)
+		defer txTerminal.Delete(tx)
+	}
+	if db.TxHook != nil {
+		db.TxHook()
 	}
 	if err := run(tx, fn); err != nil {
 		return err
@@ -296,7 +343,13 @@ func run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 // connection of its own whose page cache may grow to cacheMiB mebibytes,
 // so that a transaction touching many pages does not spill to the WAL and
 // read them back. The connection's cache goes back to the default after.
+//
+// On PostgreSQL it is Tx on a connection of its own, so that CopyFrom can
+// load rows within the transaction.
 func (db *DB) BulkTx(ctx context.Context, cacheMiB int, fn func(*sql.Tx) error) (err error) {
+	if db.dialect == Postgres {
+		return db.bulkTxPostgres(ctx, fn)
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
