@@ -3,13 +3,16 @@ package ui
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"madoguchi/app/records"
 	"madoguchi/app/session"
+	"madoguchi/app/staff"
 )
 
 // showInterrupted lists the sessions left open (a crash, a closed window,
@@ -38,7 +41,16 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 		resume := widget.NewButton(fmt.Sprintf("%d 再開", i+1), func() { s.resume(sess) })
 		resume.Importance = widget.HighImportance
 		abandon := widget.NewButton("中止", func() { s.abandonInterrupted(sess) })
-		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, abandon), NewGlyphText(line))) // the name may hold 𠮷
+		buttons := container.NewHBox(resume, abandon)
+		if held := s.heldElsewhere(sess); held != "" {
+			// On a shared office database another counter holds it: say
+			// which, and let a supervisor take it over.
+			line += "　" + held
+			if s.desk.Account().Role == staff.RoleSupervisor {
+				buttons.Add(widget.NewButton("引継ぎ", func() { s.takeOver(sess) }))
+			}
+		}
+		rows.Add(container.NewBorder(nil, nil, nil, buttons, NewGlyphText(line))) // the name may hold 𠮷
 	}
 	if len(open) == 0 {
 		rows.Add(widget.NewLabel("中断中の申請はありません。"))
@@ -59,6 +71,47 @@ func (s *Shell) showInterruptedList(open []*session.Session) {
 			s.resume(open[i])
 		}
 	})
+}
+
+// heldElsewhere describes another counter's lease on sess ("" when none
+// holds it, or this counter does).
+func (s *Shell) heldElsewhere(sess *session.Session) string {
+	if sess.LeaseTerminal == "" || sess.LeaseTerminal == s.counter.Terminal() || !s.clock().Before(sess.LeaseUntil) {
+		return ""
+	}
+	return fmt.Sprintf("（端末 %s で処理中、%s まで）", sess.LeaseTerminal, sess.LeaseUntil.In(s.zone()).Format("15:04"))
+}
+
+// clock is the shell's time (Shell.now in tests).
+func (s *Shell) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+// takeOver moves another counter's session to this one after the
+// supervisor's confirmation, then resumes it here.
+func (s *Shell) takeOver(sess *session.Session) {
+	dialog.ShowConfirm("手続の引継ぎ",
+		fmt.Sprintf("端末 %s で処理中の手続（%s）をこの端末に引き継ぎます。その端末では続けられなくなります。よろしいですか。", sess.LeaseTerminal, sess.ID),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			var taken *session.Session
+			s.runner.Run("手続を引き継いでいます…", false, func(ctx context.Context) error {
+				var err error
+				taken, err = s.desk.TakeOverSession(ctx, sess.ID)
+				return err
+			}, func(err error) {
+				if err != nil {
+					s.showError("引き継げませんでした", err, s.showInterrupted)
+					return
+				}
+				s.resume(taken)
+			})
+		}, s.win)
 }
 
 // abandonInterrupted asks for confirmation and a reason (and, for a

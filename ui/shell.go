@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -36,6 +37,8 @@ type Shell struct {
 	// which have no UI goroutine of their own, trigger it from the test
 	// instead (Wizard.cardPresent, SearchScreen.Submit).
 	noBackground bool
+	// now replaces the clock where a screen compares with it (tests).
+	now func() time.Time
 }
 
 // NewShell puts the sign-in screen into win.

@@ -22,8 +22,9 @@ const ActionTakenOver = "session.taken_over"
 // the office database holds.
 type InUseError struct {
 	ID       string
-	Terminal string    // the terminal holding it
-	Until    time.Time // when its lease runs out
+	Terminal string         // the terminal holding it
+	Until    time.Time      // when its lease runs out
+	Zone     *time.Location // the municipality's zone for the message (nil: the machine's)
 }
 
 func (e *InUseError) Error() string {
@@ -32,8 +33,15 @@ func (e *InUseError) Error() string {
 
 // UserMessage says what happened in Japanese.
 func (e *InUseError) UserMessage() string {
-	return "この手続は別の窓口端末（" + e.Terminal + "）で処理中です（" + e.Until.Local().Format("15時04分") +
+	return "この手続は別の窓口端末（" + e.Terminal + "）で処理中です（" + e.until().Format("15時04分") +
 		"まで）。その端末で続けるか、時間を過ぎてから、または監督者の確認を得て引き継いでください。"
+}
+
+func (e *InUseError) until() time.Time {
+	if e.Zone != nil {
+		return e.Until.In(e.Zone)
+	}
+	return e.Until.Local()
 }
 
 // lease returns the lease columns a step by this terminal writes: held
@@ -55,7 +63,7 @@ func (m *Manager) checkLease(s *Session) error {
 	if s.LeaseTerminal == "" || s.LeaseTerminal == m.terminal() || !m.now().Before(s.LeaseUntil) {
 		return nil
 	}
-	return &InUseError{ID: s.ID, Terminal: s.LeaseTerminal, Until: s.LeaseUntil}
+	return &InUseError{ID: s.ID, Terminal: s.LeaseTerminal, Until: s.LeaseUntil, Zone: m.Zone}
 }
 
 // leaseFree is the condition under which this terminal may write a
