@@ -357,24 +357,7 @@ func parseChangeRow(rec []string, cols map[Field]int) (Change, []Problem) {
 	} else {
 		c.Date = d
 	}
-	if v, ok := get(FieldName); ok {
-		r.FamilyName, r.GivenName = splitName(v)
-	}
-	if v, ok := get(FieldFamilyName); ok {
-		r.FamilyName = v
-	}
-	if v, ok := get(FieldGivenName); ok {
-		r.GivenName = v
-	}
-	if v, ok := get(FieldKana); ok {
-		r.FamilyKana, r.GivenKana = splitName(forms.NormalizeKana(v))
-	}
-	if v, ok := get(FieldFamilyKana); ok {
-		r.FamilyKana = v
-	}
-	if v, ok := get(FieldGivenKana); ok {
-		r.GivenKana = v
-	}
+	readNames(r, get)
 	r.Address, _ = get(FieldAddress)
 	if v, ok := get(FieldBirth); ok {
 		d, err := forms.ParseDate(v)

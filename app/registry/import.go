@@ -391,24 +391,7 @@ func parseRow(rec []string, cols map[Field]int) (Resident, []Problem) {
 	}
 	var r Resident
 	r.Code, _ = get(FieldCode)
-	if v, ok := get(FieldName); ok {
-		r.FamilyName, r.GivenName = splitName(v)
-	}
-	if v, ok := get(FieldFamilyName); ok {
-		r.FamilyName = v
-	}
-	if v, ok := get(FieldGivenName); ok {
-		r.GivenName = v
-	}
-	if v, ok := get(FieldKana); ok {
-		r.FamilyKana, r.GivenKana = splitName(forms.NormalizeKana(v))
-	}
-	if v, ok := get(FieldFamilyKana); ok {
-		r.FamilyKana = v
-	}
-	if v, ok := get(FieldGivenKana); ok {
-		r.GivenKana = v
-	}
+	readNames(&r, get)
 	date := func(f Field, required bool) forms.Date {
 		v, _ := get(f)
 		if strings.TrimSpace(v) == "" {
@@ -962,3 +945,27 @@ var mergeSQL = func() string {
 	_, set, _ := strings.Cut(upsertSQL, "ON CONFLICT")
 	return "INSERT INTO residents (" + cols + ") SELECT " + cols + " FROM residents_in ON CONFLICT" + set
 }()
+
+// readNames fills r's name and kana from a row's columns: one column for
+// the whole name (氏と名 split at the space) or one for each part, the
+// parts winning where a file has both.
+func readNames(r *Resident, get func(Field) (string, bool)) {
+	if v, ok := get(FieldName); ok {
+		r.FamilyName, r.GivenName = splitName(v)
+	}
+	if v, ok := get(FieldFamilyName); ok {
+		r.FamilyName = v
+	}
+	if v, ok := get(FieldGivenName); ok {
+		r.GivenName = v
+	}
+	if v, ok := get(FieldKana); ok {
+		r.FamilyKana, r.GivenKana = splitName(forms.NormalizeKana(v))
+	}
+	if v, ok := get(FieldFamilyKana); ok {
+		r.FamilyKana = v
+	}
+	if v, ok := get(FieldGivenKana); ok {
+		r.GivenKana = v
+	}
+}
