@@ -23,3 +23,17 @@ test: deps
 
 bench: deps
 	scripts/test.sh -bench
+
+# Windows: a GUI-subsystem madoguchi.exe with icon and version metadata,
+# cross-built with mingw-w64 (deps --windows installs it and Wine).
+.PHONY: deps-windows windows windows-check windows-zip
+deps-windows:
+	@scripts/deps.sh --windows
+
+windows: deps-windows
+	scripts/windows-build.sh
+
+# Tests of the packages that need no display, run as Windows programs
+# under Wine (see README, "Windows").
+windows-check: deps-windows
+	scripts/windows-check.sh
