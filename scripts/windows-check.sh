@@ -3,6 +3,7 @@
 # programs under Wine (Debian 12: Wine 8.0), in a private Wine prefix.
 #
 #   scripts/windows-check.sh                  # the default package list
+#   scripts/windows-check.sh -count=1         # flags only: the default list
 #   scripts/windows-check.sh -run TestX ./app/privfile
 #
 # Two shims make Go 1.26 test binaries work under Wine 8; neither is needed
@@ -71,7 +72,11 @@ shims() {
 }
 
 args=("$@")
-if ((${#args[@]} == 0)); then args=("${default_pkgs[@]}"); fi
+have_pkgs=0
+for a in "$@"; do
+  case "$a" in ./* | madoguchi*) have_pkgs=1 ;; esac
+done
+if ((!have_pkgs)); then args+=("${default_pkgs[@]}"); fi
 
 step "wine prefix" prefix
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
