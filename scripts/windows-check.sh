@@ -60,6 +60,12 @@ shims() {
   if [ ! -f "$dll" ] || [ scripts/wine/bcryptprimitives.c -nt "$dll" ]; then
     "$CC_WINDOWS" -shared -O2 -o "$dll" scripts/wine/bcryptprimitives.c -lbcrypt
   fi
+  # The fonts a Windows counter installs (or finds next to the exe): Wine
+  # has no Japanese font of its own.
+  local f fonts="$WINEPREFIX/drive_c/windows/Fonts"
+  for f in /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf /usr/share/fonts/truetype/ipamj/ipamjm.ttf; do
+    [ -f "$fonts/${f##*/}" ] || cp "$f" "$fonts/"
+  done
   local src
   src="$("$GO" env GOROOT)/src/internal/syscall/windows/at_windows.go"
   sed 's/STATUS_NOT_SUPPORTED: *\/\/ the file system/STATUS_NOT_SUPPORTED, NTStatus(0xC0000002): \/\/ (Wine 8: not implemented) the file system/' \
