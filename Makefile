@@ -37,3 +37,16 @@ windows: deps-windows
 # under Wine (see README, "Windows").
 windows-check: deps-windows
 	scripts/windows-check.sh
+
+windows-zip: windows
+	scripts/windows-zip.sh
+
+# Linux: install the program, desktop entry and icon under
+# $(DESTDIR)$(PREFIX); dist packs the same tree into a tarball.
+PREFIX ?= /usr/local
+.PHONY: install dist
+install: build
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install.sh
+
+dist: build
+	scripts/dist.sh

@@ -21,6 +21,7 @@ packages=(
   libengine-pkcs11-openssl            # openssl signing with the card through OpenSC's PKCS#11 module
   cups cups-client cups-bsd printer-driver-cups-pdf  # real printing tests: a private cupsd with a cups-pdf queue
   openssl ca-certificates
+  desktop-file-utils                  # packaging test: desktop-file-validate on the installed entry
 )
 if ((windows)); then
   packages+=(
