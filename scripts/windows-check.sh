@@ -31,7 +31,7 @@ default_pkgs=(
   ./forms ./forms/jpfont ./forms/jpkicert ./forms/printing
   ./app/privfile ./app/config ./app/registry ./app/store ./app/audit
   ./app/session ./app/prefecture ./app/prefecture/refca
-  ./app/identity ./app/records ./app/staff ./keygen
+  ./app/identity ./app/records ./app/staff ./keygen ./cardio
 )
 
 step() { # step NAME COMMAND...: runs and times one step
@@ -89,8 +89,11 @@ trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
 step "shims" shims
 log="$work/test.log"
 status=0
-step "go test under wine" env GOOS=windows GOARCH=amd64 CGO_ENABLED=0 \
-  "$GO" test -overlay "$work/overlay.json" -exec "$WINE64" "${args[@]}" >"$log" 2>&1 || status=$?
+run_tests() {
+  GOOS=windows GOARCH=amd64 CGO_ENABLED=0 \
+    "$GO" test -overlay "$work/overlay.json" -exec "$WINE64" "${args[@]}" >"$log" 2>&1
+}
+step "go test under wine" run_tests || status=$?
 grep -E '^(ok|FAIL|---|\?|panic)' "$log" || true
 if ((status != 0)); then
   echo "windows-check: failures; full output in $log" >&2
