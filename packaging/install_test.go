@@ -81,7 +81,7 @@ func TestInstallTree(t *testing.T) {
 		t.Log("desktop-file-validate not installed; structure checked only")
 	}
 	e := desktopEntry(t, desktop)
-	if e["Exec"] != "madoguchi" || e["Icon"] != id || e["Name[ja]"] != "公的個人認証 窓口" || e["Terminal"] != "false" {
+	if e["Exec"] != "/opt/madoguchi/bin/madoguchi" || e["Icon"] != id || e["Name[ja]"] != "公的個人認証 窓口" || e["Terminal"] != "false" {
 		t.Errorf("desktop entry: %v", e)
 	}
 	icon, err := os.Open(filepath.Join(root, "share/icons/hicolor/256x256/apps", id+".png"))

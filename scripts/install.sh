@@ -15,7 +15,11 @@ id=jp.madoguchi.counter
 install -d "$root/bin" "$root/share/applications" "$root/share/icons/hicolor/256x256/apps" \
   "$root/share/doc/madoguchi/examples"
 install -m 0755 "$BIN" "$root/bin/madoguchi"
-install -m 0644 "packaging/linux/$id.desktop" "$root/share/applications/$id.desktop"
+# Exec names the installed program by its full path, so that the entry
+# starts it whether or not $PREFIX/bin is on the desktop session's PATH.
+sed "s#^Exec=madoguchi\$#Exec=$PREFIX/bin/madoguchi#" "packaging/linux/$id.desktop" \
+  >"$root/share/applications/$id.desktop"
+chmod 0644 "$root/share/applications/$id.desktop"
 install -m 0644 assets/icon.png "$root/share/icons/hicolor/256x256/apps/$id.png"
 install -m 0644 README.md "$root/share/doc/madoguchi/README.md"
 sed "s#/usr/local/#$PREFIX/#g" packaging/linux/madoguchi-refca.service \
