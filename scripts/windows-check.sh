@@ -45,18 +45,20 @@ step() { # step NAME COMMAND...: runs and times one step
 }
 
 prefix() {
-  if [ ! -f "$WINEPREFIX/system.reg" ]; then
-    "$WINE64" wineboot --init >/dev/null 2>&1
-  fi
   # A persistent server (stopped at exit) saves Wine's start-up per test
-  # binary; wineboot first, or its background processes hold the first
-  # test's output open and go test fails with "Test I/O incomplete".
-  # The server creates the files; umask 077 makes them owner-only on the
+  # binary. It creates the files; umask 077 makes them owner-only on the
   # Unix side. Wine 8 keeps no file ACLs and reports a DACL made from the
   # Unix mode ("Everyone may read" for 0644), so under the usual umask every
   # secret would fail privfile.CheckSecret; 077 stands in for the owner-only
-  # DACL that Windows keeps.
+  # DACL that Windows keeps. Started before wineboot, which would otherwise
+  # start a server of its own under the usual umask.
+  mkdir -p "$WINEPREFIX"
   (umask 077 && "$WINESERVER" -p 2>/dev/null) || true # status 2: one already runs
+  if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    "$WINE64" wineboot --init >/dev/null 2>&1
+  fi
+  # wineboot before the tests, or its background processes hold the first
+  # test's output open and go test fails with "Test I/O incomplete".
   "$WINE64" wineboot >/dev/null 2>&1
 }
 
@@ -89,8 +91,8 @@ for a in "$@"; do
 done
 if ((!have_pkgs)); then args+=("${default_pkgs[@]}"); fi
 
-step "wine prefix" prefix
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+step "wine prefix" prefix
 step "shims" shims
 log="$work/test.log"
 status=0
