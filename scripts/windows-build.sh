@@ -24,4 +24,4 @@ full="$version.${build:-0}"
 GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=${CC_WINDOWS:-x86_64-w64-mingw32-gcc} \
   "$GO" build -trimpath -ldflags "-H=windowsgui -s -w" -o "$OUT" .
 
-"$GO" run ./scripts/pecheck -subsystem gui "$OUT"
+"$GO" run ./scripts/pecheck -subsystem gui -version "$full" "$OUT"

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"debug/pe"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ type Info struct {
 	Machine     uint16
 	Subsystem   uint16
 	HasResource bool
+	Resource    []byte // the .rsrc section's data
 }
 
 // Read opens the PE file at path and returns its machine, subsystem and
@@ -43,8 +45,23 @@ func Read(path string) (Info, error) {
 	default:
 		return Info{}, errors.New("no optional header")
 	}
-	info.HasResource = f.Section(".rsrc") != nil
+	if sec := f.Section(".rsrc"); sec != nil {
+		info.HasResource = true
+		if info.Resource, err = sec.Data(); err != nil {
+			return Info{}, err
+		}
+	}
 	return info, nil
+}
+
+// HasVersion reports whether the resources hold version as a UTF-16 string
+// (the ProductVersion and FileVersion values of the version resource).
+func (info Info) HasVersion(version string) bool {
+	var u []byte
+	for _, r := range version {
+		u = append(u, byte(r), byte(r>>8))
+	}
+	return len(u) > 0 && bytes.Contains(info.Resource, u)
 }
 
 // Check returns an error unless info describes an amd64 program of the
@@ -74,6 +91,7 @@ func Check(info Info, want string, needRsrc bool) error {
 func main() {
 	want := flag.String("subsystem", "gui", `"gui" or "console"`)
 	rsrc := flag.Bool("rsrc", true, "require a resource section")
+	version := flag.String("version", "", "require this version string in the resources")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: pecheck [-subsystem gui|console] [-rsrc=false] file.exe")
@@ -83,9 +101,12 @@ func main() {
 	if err == nil {
 		err = Check(info, *want, *rsrc)
 	}
+	if err == nil && *version != "" && !info.HasVersion(*version) {
+		err = fmt.Errorf("version %s not in the resources", *version)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pecheck: %s: %v\n", flag.Arg(0), err)
 		os.Exit(1)
 	}
-	fmt.Printf("pecheck: %s: amd64, subsystem %d (%s), resources %v\n", flag.Arg(0), info.Subsystem, *want, info.HasResource)
+	fmt.Printf("pecheck: %s: amd64, subsystem %d (%s), resources %v, version %q\n", flag.Arg(0), info.Subsystem, *want, info.HasResource, *version)
 }

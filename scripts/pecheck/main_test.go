@@ -43,9 +43,31 @@ func TestSubsystem(t *testing.T) {
 			if err := Check(info, tt.want, true); err == nil {
 				t.Error("Check accepted a program without resources")
 			}
+			if info.HasVersion("0.1.0.1") {
+				t.Error("HasVersion found a version in a program without resources")
+			}
 		})
 	}
 	if _, err := Read(src); err == nil {
 		t.Error("Read accepted a Go source file")
+	}
+}
+
+func TestHasVersion(t *testing.T) {
+	// "1.2.3.4" in UTF-16LE, inside other resource bytes.
+	rsrc := []byte("\x00\x01V\x001\x00.\x002\x00.\x003\x00.\x004\x00\x00\x00")
+	tests := []struct {
+		version string
+		want    bool
+	}{
+		{"1.2.3.4", true},
+		{"2.3", true},
+		{"1.2.3.5", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := (Info{Resource: rsrc}).HasVersion(tt.version); got != tt.want {
+			t.Errorf("HasVersion(%q) = %v, want %v", tt.version, got, tt.want)
+		}
 	}
 }
