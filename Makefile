@@ -23,3 +23,30 @@ test: deps
 
 bench: deps
 	scripts/test.sh -bench
+
+# Windows: a GUI-subsystem madoguchi.exe with icon and version metadata,
+# cross-built with mingw-w64 (deps --windows installs it and Wine).
+.PHONY: deps-windows windows windows-check windows-zip
+deps-windows:
+	@scripts/deps.sh --windows
+
+windows: deps-windows
+	scripts/windows-build.sh
+
+# Tests of the packages that need no display, run as Windows programs
+# under Wine (see README, "Windows").
+windows-check: deps-windows
+	scripts/windows-check.sh
+
+windows-zip: windows
+	scripts/windows-zip.sh
+
+# Linux: install the program, desktop entry and icon under
+# $(DESTDIR)$(PREFIX); dist packs the same tree into a tarball.
+PREFIX ?= /usr/local
+.PHONY: install dist
+install: build
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install.sh
+
+dist: build
+	scripts/dist.sh

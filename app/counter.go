@@ -15,6 +15,7 @@ import (
 	"madoguchi/app/config"
 	"madoguchi/app/prefecture"
 	"madoguchi/app/prefecture/refca"
+	"madoguchi/app/privfile"
 	"madoguchi/app/registry"
 	"madoguchi/app/session"
 	"madoguchi/app/staff"
@@ -315,6 +316,9 @@ func loadMaster(path string, demo bool) ([]byte, error) {
 			return nil, &SetupError{What: "master secret " + path, Err: err}
 		}
 		if err := f.Close(); err != nil {
+			return nil, &SetupError{What: "master secret " + path, Err: err}
+		}
+		if err := privfile.Protect(path); err != nil { // an owner-only DACL on Windows
 			return nil, &SetupError{What: "master secret " + path, Err: err}
 		}
 		return b, nil

@@ -299,7 +299,7 @@ func TestEmbeddedDefaultOpens(t *testing.T) {
 		signIn(t, c, id)
 	}
 	fi, err := os.Stat(c.cfg.MasterSecretFile)
-	if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != masterLength {
+	if err != nil || !ownerOnly(t, c.cfg.MasterSecretFile, fi) || fi.Size() != masterLength {
 		t.Errorf("master secret file %v %v", fi, err)
 	}
 	c.Close()

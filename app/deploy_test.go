@@ -56,7 +56,7 @@ func TestConfiguredTerminal(t *testing.T) {
 	if cfg.Demo || cfg.CA.Mode != config.CAEST {
 		t.Fatalf("set-up wrote %+v", cfg)
 	}
-	if st, err := os.Stat(cfg.MasterSecretFile); err != nil || st.Mode().Perm() != 0o600 || st.Size() < 32 {
+	if st, err := os.Stat(cfg.MasterSecretFile); err != nil || !ownerOnly(t, cfg.MasterSecretFile, st) || st.Size() < 32 {
 		t.Fatalf("master secret: %v %v", st, err)
 	}
 

@@ -91,6 +91,7 @@ func adultResidents(t *testing.T, d *Desk, n int) []registry.Resident {
 func TestEligibleIsAudited(t *testing.T) {
 	ctx := context.Background()
 	c := openCounter(t, t.TempDir(), session.Hooks{})
+	defer c.Close() // an open database cannot be deleted on Windows
 	d := signIn(t, c, staff.DemoClerk)
 	r := adultResidents(t, d, 1)[0]
 	// No certificate: 更新 is refused at Prefill, and Start refuses it too.
@@ -126,6 +127,7 @@ func TestEligibleIsAudited(t *testing.T) {
 func TestCardStepsWithoutCardDoNotPanic(t *testing.T) {
 	ctx := context.Background()
 	c := openCounter(t, t.TempDir(), session.Hooks{})
+	defer c.Close() // an open database cannot be deleted on Windows
 	d := signIn(t, c, staff.DemoClerk)
 	r := adultResidents(t, d, 1)[0]
 	s, err := d.Start(ctx, r.Code, mustPrefill(t, d, r.Code, forms.KindNew))

@@ -2,6 +2,11 @@
 # Installs the Debian packages madoguchi needs, if any is missing.
 set -euo pipefail
 
+# scripts/deps.sh --windows installs, in addition, what the Windows
+# cross-build and the Wine-run tests need (make windows, make windows-check).
+windows=0
+if [ "${1:-}" = --windows ]; then windows=1; fi
+
 packages=(
   gcc pkg-config                      # cgo
   libgl1-mesa-dev xorg-dev            # Fyne (OpenGL, X11)
@@ -18,7 +23,15 @@ packages=(
   cups cups-client cups-bsd printer-driver-cups-pdf  # real printing tests: a private cupsd with a cups-pdf queue
   openssl ca-certificates
   postgresql                          # the office's shared store: a private PostgreSQL 15 for the tests (scripts/pgtest.sh)
+  desktop-file-utils                  # packaging test: desktop-file-validate on the installed entry
 )
+if ((windows)); then
+  packages+=(
+    gcc-mingw-w64-x86-64                # cgo for GOOS=windows (Fyne's go-gl)
+    wine wine64                         # runs the Windows test binaries (scripts/windows-check.sh)
+    zip                                 # make windows-zip
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

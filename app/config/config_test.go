@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,11 +19,11 @@ func write(t *testing.T, body string) string {
 	return p
 }
 
-const full = `
+var full = `
 database_path = "data/m.db"
 municipality = "千代田区"
 prefecture = "東京都"
-master_secret_file = "/etc/madoguchi/master.key"
+master_secret_file = ` + strconv.Quote(absMaster) + `
 [reader]
 mode = "pcsc"
 name = "Virtual PCD"
@@ -32,6 +34,12 @@ root_cert = "root.pem"
 ra_cert = "ra.pem"
 ra_key = "ra.key"
 `
+
+// absMaster is an absolute path on this system, kept as written by Load.
+var absMaster = map[bool]string{
+	false: "/etc/madoguchi/master.key",
+	true:  `C:\ProgramData\madoguchi\master.key`,
+}[runtime.GOOS == "windows"]
 
 func TestLoad(t *testing.T) {
 	p := write(t, full)
@@ -46,7 +54,7 @@ func TestLoad(t *testing.T) {
 	if c.DatabasePath != filepath.Join(dir, "data/m.db") || c.CA.RootCert != filepath.Join(dir, "root.pem") {
 		t.Fatalf("relative paths not resolved: %q %q", c.DatabasePath, c.CA.RootCert)
 	}
-	if c.MasterSecretFile != "/etc/madoguchi/master.key" {
+	if c.MasterSecretFile != absMaster {
 		t.Fatalf("absolute path changed: %q", c.MasterSecretFile)
 	}
 	if c.Reader.Mode != ReaderPCSC || c.Reader.Name != "Virtual PCD" || c.Municipality != "千代田区" {
@@ -83,6 +91,7 @@ func TestResolve(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", home)
 	t.Setenv("HOME", home)
+	t.Setenv("AppData", home) // os.UserConfigDir on Windows
 
 	// No file anywhere: the embedded default.
 	c, err := Resolve("")
@@ -127,7 +136,7 @@ func TestWriteThenLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(p)
-	if err != nil || st.Mode().Perm() != 0o600 {
+	if err != nil || runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Fatalf("stat %v, mode %v", err, st.Mode())
 	}
 	got, err := Load(p)

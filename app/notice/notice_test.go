@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -295,7 +294,7 @@ func crashChild(dbPath string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	kill := func(Notice) { syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }
+	kill := func(Notice) { killSelf() }
 	s := &Sender{DB: db, CA: ca}
 	if os.Getenv(envChildPoint) == "before-send" {
 		s.BeforeSend = kill
@@ -323,8 +322,7 @@ func TestCrashBetweenOutboxAndSend(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), envChildDB+"="+storetest.Target(t, dbPath), envChildCA+"="+e.dir, envChildAddr+"="+e.addr, envChildPoint+"="+point)
 			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			if !killedHard(err) {
 				t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
 			}
 			ns, _ := List(ctx, db, "", 0)

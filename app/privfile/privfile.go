@@ -4,8 +4,10 @@
 //
 // On Unix a file is created with mode 0600 whatever the process umask or
 // the folder's default, and an existing one is tightened to 0600. Windows
-// has no Unix permission bits (access is governed by the folder's ACL,
-// which the installer sets), so Restrict and CheckSecret do nothing there.
+// has no Unix permission bits: there the same functions give the file a
+// protected DACL granting only the current user access (nothing inherited
+// from the folder), and CheckSecret refuses a file whose DACL lets anyone
+// else in but SYSTEM and the Administrators group.
 package privfile
 
 import (
@@ -24,17 +26,24 @@ const Mode fs.FileMode = 0o600
 var SQLiteSuffixes = []string{"", "-wal", "-shm", "-journal"}
 
 // Restrict creates path with Mode if it does not exist (empty), and sets an
-// existing file's mode to Mode. On Windows it does nothing.
+// existing file's mode to Mode. On Windows it gives the file an owner-only
+// DACL instead.
 func Restrict(path string) error {
-	if runtime.GOOS == "windows" {
-		return nil // permissions come from the folder's ACL on Windows
-	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, Mode)
 	if err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return err
+	}
+	return Protect(path)
+}
+
+// Protect makes an existing file readable by its owner only: mode 0600 on
+// Unix, an owner-only DACL protected from inheritance on Windows.
+func Protect(path string) error {
+	if runtime.GOOS == "windows" {
+		return setOwnerOnly(path)
 	}
 	return os.Chmod(path, Mode)
 }
@@ -77,6 +86,8 @@ func WriteFile(path string, data []byte) error {
 		if err := f.Chmod(Mode); err != nil {
 			return err
 		}
+	} else if err := setOwnerOnly(tmp); err != nil {
+		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		return err
@@ -100,14 +111,24 @@ type ExposedError struct {
 	Path string
 	What string // Japanese name of the file ("マスターシークレット")
 	Mode fs.FileMode
+	// ACL is the file's security descriptor (SDDL) on Windows, where the
+	// DACL rather than Mode let others in; "" on Unix.
+	ACL string
 }
 
 func (e *ExposedError) Error() string {
+	if e.ACL != "" {
+		return fmt.Sprintf("privfile: %s can be opened by others (security descriptor %s); it must be accessible to its owner only", e.Path, e.ACL)
+	}
 	return fmt.Sprintf("privfile: %s has mode %04o; it must be readable by its owner only (chmod 600 %s)", e.Path, e.Mode.Perm(), e.Path)
 }
 
 // UserMessage says what happened in Japanese.
 func (e *ExposedError) UserMessage() string {
+	if e.ACL != "" {
+		return fmt.Sprintf("%s（%s）に所有者以外のアクセス許可が設定されているため、起動を中止しました。ファイルのアクセス許可を所有者のみに変更してから起動してください。",
+			e.What, e.Path)
+	}
 	return fmt.Sprintf("%s（%s）が所有者以外からも読める設定になっているため、起動を中止しました。ファイルの権限を所有者のみ（600）に変更してから起動してください。",
 		e.What, e.Path)
 }
@@ -119,7 +140,7 @@ var ErrNotRegular = errors.New("privfile: not a regular file")
 // CheckSecret returns an *ExposedError when the file at path grants any
 // permission to its group or to others, and the os error when it cannot be
 // examined. what is the file's Japanese name for the message. On Windows
-// it only checks that the file exists.
+// it checks the file's DACL instead of its mode.
 func CheckSecret(path, what string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -129,7 +150,14 @@ func CheckSecret(path, what string) error {
 		return fmt.Errorf("%s: %w", path, ErrNotRegular)
 	}
 	if runtime.GOOS == "windows" {
-		return nil // no Unix permission bits; the folder's ACL applies
+		sddl, err := checkOwnerOnly(path)
+		if err != nil {
+			return err
+		}
+		if sddl != "" {
+			return &ExposedError{Path: path, What: what, Mode: fi.Mode(), ACL: sddl}
+		}
+		return nil
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return &ExposedError{Path: path, What: what, Mode: fi.Mode()}

@@ -86,12 +86,19 @@ func Find(override string) (Font, error) {
 	return Font{}, &NotFoundError{Tried: tried}
 }
 
-// load reads a TrueType file; OpenType CFF and collections are refused
-// because neither the Fyne renderer nor fpdf reads them.
+// load reads a TrueType file; OpenType CFF is refused because neither the
+// Fyne renderer nor fpdf reads it. Of a TrueType collection (.ttc, as
+// Windows ships its Japanese fonts) the first face is taken, extracted into
+// a standalone font.
 func load(path string) (Font, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Font{}, err
+	}
+	if IsCollection(data) {
+		if data, err = ExtractTTC(data, 0); err != nil {
+			return Font{}, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	if !isTrueType(data) {
 		return Font{}, fmt.Errorf("%s is not a TrueType (.ttf) font", path)

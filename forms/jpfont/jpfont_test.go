@@ -30,15 +30,15 @@ func TestFindExplicit(t *testing.T) {
 	tests := []struct {
 		name, override, env, want string
 	}{
-		{"missing override", filepath.Join(dir, "nope.ttf"), "", "no such file"},
-		{"missing env", "", filepath.Join(dir, "nope.ttf"), "no such file"},
+		{"missing override", filepath.Join(dir, "nope.ttf"), "", notExist},
+		{"missing env", "", filepath.Join(dir, "nope.ttf"), notExist},
 		{"not truetype", notTTF, "", "not a TrueType"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvVar, tt.env)
 			_, err := Find(tt.override)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if !errMatches(err, tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})

@@ -18,6 +18,7 @@ import (
 
 	"madoguchi/app/config"
 	"madoguchi/app/prefecture"
+	"madoguchi/app/privfile"
 )
 
 // FileAppConfig is the app configuration that the setup command writes into
@@ -287,5 +288,8 @@ func createMasterSecret(path string) error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return privfile.Protect(path) // an owner-only DACL on Windows
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"madoguchi/app/privfile"
 	"math/big"
 	"net"
 	"os"
@@ -397,7 +398,13 @@ func writeFile(path string, data []byte, secret bool) error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if secret {
+		return privfile.Protect(path) // an owner-only DACL on Windows
+	}
+	return nil
 }
 
 // loadPair reads a PEM certificate and its PKCS#8 (or SEC1/PKCS#1) key.
