@@ -55,6 +55,7 @@ import (
 	"github.com/globalsign/est"
 
 	"madoguchi/app/prefecture"
+	appstore "madoguchi/app/store"
 	"madoguchi/forms"
 	"madoguchi/forms/jpkicert"
 )
@@ -67,6 +68,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now replaces the clock, for tests. Nil means time.Now.
 	Now func() time.Time
+	// DatabaseURL, when set, overrides Settings.DatabaseURL: the
+	// PostgreSQL database (postgres://…) holding the CA's store.
+	DatabaseURL string
 }
 
 // CA is an open reference CA. It is safe for concurrent use.
@@ -109,7 +113,17 @@ func Open(ctx context.Context, dir string, o Options) (*CA, error) {
 	}
 	policy, _ := x509.ParseOID(s.PolicyOID) // checked by LoadSettings
 	life, _ := time.ParseDuration(s.CRLLifetime)
-	st, err := openStore(ctx, filepath.Join(dir, FileDatabase))
+	target := filepath.Join(dir, FileDatabase)
+	if o.DatabaseURL != "" {
+		s.DatabaseURL = o.DatabaseURL
+	}
+	if s.DatabaseURL != "" {
+		if !appstore.IsURL(s.DatabaseURL) {
+			return nil, fmt.Errorf("refca: database URL %q is not postgres://…", appstore.Redact(s.DatabaseURL))
+		}
+		target = s.DatabaseURL
+	}
+	st, err := openStore(ctx, target)
 	if err != nil {
 		return nil, err
 	}

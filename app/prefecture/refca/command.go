@@ -158,6 +158,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "the CA directory made by setup")
 	addr := fs.String("addr", "", "listen address (default: the one given at setup)")
 	httpAddr := fs.String("http-addr", "", "also answer plain http here (the revocation URL certificates name) with a 403 pointing to mutual TLS")
+	dbURL := databaseURLFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("serve: -dir is required and no arguments are taken")
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	ca, err := Open(ctx, *dir, Options{Logger: logger})
+	ca, err := Open(ctx, *dir, Options{Logger: logger, DatabaseURL: *dbURL})
 	if err != nil {
 		return err
 	}
@@ -234,6 +235,7 @@ func cmdRevokeTerminal(ctx context.Context, args []string, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "the CA directory")
 	certFile := fs.String("cert", "", "the terminal certificate (PEM)")
 	note := fs.String("note", "revoked by the administrator", "why")
+	dbURL := databaseURLFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -248,7 +250,7 @@ func cmdRevokeTerminal(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("%s: %w", *certFile, err)
 	}
-	ca, err := Open(ctx, *dir, Options{})
+	ca, err := Open(ctx, *dir, Options{DatabaseURL: *dbURL})
 	if err != nil {
 		return err
 	}
@@ -288,4 +290,11 @@ func createMasterSecret(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// databaseURLFlag adds -database-url, which keeps the CA's store in a
+// PostgreSQL database shared by several CA processes (overriding the
+// settings' database_url).
+func databaseURLFlag(fs *flag.FlagSet) *string {
+	return fs.String("database-url", "", "PostgreSQL database holding the CA's store, shared by several CA processes (postgres://…; default: the settings' database_url, else the directory's SQLite file)")
 }

@@ -83,6 +83,10 @@ type Settings struct {
 	// split into, fixed when the municipality first has a certificate
 	// issued. Zero means DefaultCRLShards.
 	CRLShards int `toml:"crl_shards,omitempty"`
+	// DatabaseURL, when set (postgres://…), keeps the CA's store in that
+	// PostgreSQL database instead of the directory's SQLite file, so that
+	// several CA processes share it. Its search_path may name a schema.
+	DatabaseURL string `toml:"database_url,omitempty"`
 }
 
 // SetupOptions describe a new CA directory.

@@ -1,0 +1,4 @@
+-- 0004: one valid certificate per holder, enforced by the database even
+-- with several CA processes issuing at once (as ../0004_one_valid_per_holder.sql).
+DROP INDEX IF EXISTS certificates_valid_by_holder;
+CREATE UNIQUE INDEX certificates_one_valid_per_holder ON certificates (holder) WHERE revoked_at IS NULL;
