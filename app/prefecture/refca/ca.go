@@ -296,6 +296,10 @@ func internalRefusal(err error) *refusal {
 	return &refusal{status: http.StatusInternalServerError, Refusal: prefecture.Refusal{Reason: "internal error: " + err.Error()}}
 }
 
+// maxIssueAttempts bounds the issuances of one request that a database
+// unique index refuses because a concurrent issuer committed first.
+const maxIssueAttempts = 5
+
 // enroll checks and answers one certificate request from an authenticated
 // terminal. A request for a public key that is already certified for the
 // same items and municipality gets the same certificate back: this makes
@@ -309,7 +313,7 @@ func (ca *CA) enroll(ctx context.Context, t *terminal, csr *x509.CertificateRequ
 	}
 	spki := sha256.Sum256(csr.RawSubjectPublicKeyInfo)
 	items := itemsHash(req.items)
-	for {
+	for attempt := 1; ; attempt++ {
 		prev, err := ca.store.bySPKI(ctx, spki[:])
 		if err != nil {
 			return nil, internalRefusal(err)
@@ -329,6 +333,9 @@ func (ca *CA) enroll(ctx context.Context, t *terminal, csr *x509.CertificateRequ
 		superseded, err := ca.store.insert(ctx, rec)
 		if errors.Is(err, errDuplicateKey) {
 			continue // a concurrent identical request won; answer with its certificate
+		}
+		if errors.Is(err, errIssueConflict) && attempt < maxIssueAttempts {
+			continue // another CA process sharing the database committed first
 		}
 		if err != nil {
 			return nil, internalRefusal(err)

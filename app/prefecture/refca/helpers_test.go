@@ -65,7 +65,7 @@ func newEnv(t testing.TB, so SetupOptions, wrap func(http.Handler) http.Handler)
 	if err := Setup(dir, so); err != nil {
 		t.Fatal(err)
 	}
-	ca, err := Open(context.Background(), dir, Options{})
+	ca, err := Open(context.Background(), dir, Options{DatabaseURL: testDatabaseURL(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"madoguchi/app/prefecture"
@@ -259,7 +260,28 @@ func (s *store) insert(ctx context.Context, r *record) (superseded []string, err
 			r.IssuedAt.Unix(), r.NotAfter.Unix(), r.DER)
 		return err
 	})
+	if isUniqueViolation(err) {
+		return nil, fmt.Errorf("%w: %v", errIssueConflict, err)
+	}
 	return superseded, err
+}
+
+// errIssueConflict is an insert the database refused by a unique index
+// (serial, public key, or valid certificate of the holder): a concurrent
+// issuer committed first. Issuing again from the start resolves it.
+var errIssueConflict = errors.New("refca: a concurrent issuance conflicted")
+
+// isUniqueViolation reports whether err is a unique constraint's refusal,
+// in either dialect.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" // unique_violation
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
@@ -415,7 +437,7 @@ func (s *store) terminalRevoked(ctx context.Context, serial string) (bool, error
 // revokeTerminal records an RA certificate as revoked.
 func (s *store) revokeTerminal(ctx context.Context, serial, note string, now time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO revoked_terminals (serial, revoked_at, note) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", serial, now.Unix(), note)
+		_, err := tx.ExecContext(ctx, "INSERT INTO revoked_terminals (serial, revoked_at, note) VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING", serial, now.Unix(), note)
 		return err
 	})
 }
