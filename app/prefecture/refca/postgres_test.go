@@ -325,3 +325,42 @@ func mustSerial(t testing.TB, hex string) *big.Int {
 	}
 	return n
 }
+
+// TestCommandDatabaseURL checks that -database-url points the command
+// line at the PostgreSQL store rather than the directory's SQLite file.
+func TestCommandDatabaseURL(t *testing.T) {
+	pg, ok := storetest.Postgres(t)
+	if !ok {
+		t.Skip(storetest.EnvURL + " is not set (scripts/test.sh starts PostgreSQL)")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := Setup(dir, SetupOptions{Prefecture: "p", Municipality: "m", MunicipalityCode: "1", Terminal: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	url := pg.Target(t)
+	var out, errOut strings.Builder
+	if err := Command(ctx, []string{"add-verifier", "-dir", dir, "-database-url", url, "-name", "検証者", "-category", "zeirishi",
+		"-member", "税理士A", "-out", filepath.Join(t.TempDir(), "v")}, &out, &errOut); err != nil {
+		t.Fatalf("%v: %s%s", err, out.String(), errOut.String())
+	}
+	count := func(o Options) int {
+		t.Helper()
+		ca, err := Open(ctx, dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ca.Close()
+		var n int
+		if err := ca.store.db.QueryRowContext(ctx, "SELECT count(*) FROM verifiers").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(Options{DatabaseURL: url}); n != 1 {
+		t.Errorf("%d verifiers on PostgreSQL, want 1", n)
+	}
+	if n := count(Options{}); n != 0 {
+		t.Errorf("%d verifiers in the directory's SQLite file, want 0", n)
+	}
+}

@@ -6,4 +6,4 @@ CREATE UNIQUE INDEX certificates_one_valid_per_holder ON certificates (holder) W
 -- And no revocation sequence number twice: delta CRLs, OCSP refreshes and
 -- 現況確認 read the changes in seq order.
 DROP INDEX IF EXISTS revocations_by_seq;
-CREATE UNIQUE INDEX revocations_seq_unique ON revocations (seq);
+CREATE UNIQUE INDEX revocations_by_seq ON revocations (seq);
