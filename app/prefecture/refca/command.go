@@ -87,6 +87,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	p256 := fs.Bool("p256", false, "also accept P-256 keys")
 	revURL := fs.String("revocation-url", "", "stable http://host base for CRL distribution points and OCSP (default http://<addr host>)")
 	reader := fs.String("reader", config.ReaderPCSC, "card reader mode written to the app config: pcsc or emulated")
+	dbURL := fs.String("database-url", "", "PostgreSQL database for the CA's store, written to the settings (postgres://…, password in ~/.pgpass; default: the directory's SQLite file)")
 	var hosts multiFlag
 	fs.Var(&hosts, "host", "extra host name or IP for the TLS certificate (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -115,6 +116,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 		Validity:         *validity,
 		AllowP256:        *p256,
 		RevocationURL:    *revURL,
+		DatabaseURL:      *dbURL,
 	}); err != nil {
 		return err
 	}

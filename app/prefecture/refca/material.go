@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	appstore "madoguchi/app/store"
 )
 
 // Files in a CA directory. Private keys are PKCS#8 PEM files readable by
@@ -102,6 +104,7 @@ type SetupOptions struct {
 	AllowP256        bool     // Settings.AllowP256
 	RevocationURL    string   // Settings.RevocationURL
 	CRLShards        int      // Settings.CRLShards
+	DatabaseURL      string   // Settings.DatabaseURL; default the directory's SQLite file
 }
 
 // ErrExists is returned by Setup when dir already holds a CA.
@@ -142,6 +145,7 @@ func Setup(dir string, o SetupOptions) error {
 		CRLLifetime:   "24h",
 		RevocationURL: o.RevocationURL,
 		CRLShards:     o.CRLShards,
+		DatabaseURL:   o.DatabaseURL,
 	}
 	if err := s.check(); err != nil {
 		return err
@@ -461,6 +465,9 @@ func (s Settings) check() error {
 	}
 	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") {
 		errs = append(errs, fmt.Errorf("url %q must be https", s.URL))
+	}
+	if s.DatabaseURL != "" && !appstore.IsURL(s.DatabaseURL) {
+		errs = append(errs, fmt.Errorf("database_url %q is not postgres://…", appstore.Redact(s.DatabaseURL)))
 	}
 	errs = append(errs, s.checkRevocation()...)
 	if err := errors.Join(errs...); err != nil {

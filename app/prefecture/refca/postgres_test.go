@@ -313,6 +313,24 @@ func TestDatabaseURLMustBePostgres(t *testing.T) {
 		if _, err := Open(context.Background(), dir, Options{DatabaseURL: u}); err == nil || !strings.Contains(err.Error(), "postgres") {
 			t.Errorf("%s: %v", u, err)
 		}
+		if err := Setup(t.TempDir(), SetupOptions{Prefecture: "p", Municipality: "m", MunicipalityCode: "1", Terminal: "t", DatabaseURL: u}); err == nil {
+			t.Errorf("setup with database_url %s accepted", u)
+		}
+	}
+	// Setup writes a PostgreSQL URL into the settings, password hidden in
+	// messages.
+	dir2 := t.TempDir()
+	const u = "postgres://ca:secret@db.example/refca?search_path=refca"
+	if err := Setup(dir2, SetupOptions{Prefecture: "p", Municipality: "m", MunicipalityCode: "1", Terminal: "t", DatabaseURL: u}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := LoadSettings(dir2); err != nil || s.DatabaseURL != u {
+		t.Errorf("settings: %q, %v", s.DatabaseURL, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := Open(ctx, dir2, Options{}); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("unreachable database: %v", err)
 	}
 }
 
