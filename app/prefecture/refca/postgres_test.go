@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,5 +382,86 @@ func TestCommandDatabaseURL(t *testing.T) {
 	}
 	if n := count(Options{}); n != 0 {
 		t.Errorf("%d verifiers in the directory's SQLite file, want 0", n)
+	}
+}
+
+// BenchmarkEnrollBackends measures enrollments per second with 8 EST
+// clients over loopback TLS: one CA on its SQLite file beside four CA
+// values sharing one PostgreSQL database (the clients spread over them).
+// Resident keys are P-256, as in BenchmarkEnroll8Clients.
+func BenchmarkEnrollBackends(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		backend string
+		cas     int
+	}{{"sqlite-1ca", "sqlite", 1}, {"postgres-4cas", "postgres", 4}} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := Setup(dir, SetupOptions{Prefecture: testPrefecture, Municipality: testMunicipality, MunicipalityCode: testCode,
+				Terminal: "counter-01", AllowP256: true}); err != nil {
+				b.Fatal(err)
+			}
+			url := ""
+			if c.backend == "postgres" {
+				pg, ok := storetest.Postgres(b)
+				if !ok {
+					b.Skip(storetest.EnvURL + " is not set")
+				}
+				url = pg.Target(b)
+			}
+			ra, err := LoadTerminal(filepath.Join(dir, FileTerminalCert), filepath.Join(dir, FileTerminalKey))
+			if err != nil {
+				b.Fatal(err)
+			}
+			envs := make([]*env, c.cas)
+			for i := range envs {
+				ca, err := Open(context.Background(), dir, Options{DatabaseURL: url})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv, err := ca.Listen("127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				go srv.Serve()
+				b.Cleanup(func() { srv.Close(); ca.Close() })
+				envs[i] = &env{dir: dir, ca: ca, srv: srv, url: srv.URL(), ra: ra}
+			}
+			csrs := make([]*x509.CertificateRequest, b.N)
+			for i := range csrs {
+				csrs[i] = csrFor(b, p256Key(b), numberedResident(i))
+			}
+			const clients = 8
+			var next, failures atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for cl := range clients {
+				e := envs[cl%len(envs)]
+				wg.Add(1)
+				go func(hc *http.Client) {
+					defer wg.Done()
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(b.N) {
+							return
+						}
+						if status, _, err := e.postEnroll(hc, csrs[i]); err != nil || status != http.StatusOK {
+							failures.Add(1)
+						}
+					}
+				}(e.rawEnroller())
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "enroll/s")
+			if failures.Load() > 0 {
+				b.Fatalf("%d of %d enrollments failed", failures.Load(), b.N)
+			}
+			if n, _ := envs[0].ca.IssuedCount(context.Background()); n != b.N {
+				b.Fatalf("store holds %d certificates after %d enrollments", n, b.N)
+			}
+		})
 	}
 }
