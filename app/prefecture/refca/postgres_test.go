@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"madoguchi/app/prefecture"
 	"madoguchi/app/store/storetest"
 )
@@ -463,5 +465,82 @@ func BenchmarkEnrollBackends(b *testing.B) {
 				b.Fatalf("store holds %d certificates after %d enrollments", n, b.N)
 			}
 		})
+	}
+}
+
+// TestRevocationByAnotherProcessIsServed checks that a CA process's cached
+// delta CRL and OCSP answers catch up with a revocation another process
+// sharing the PostgreSQL store made.
+func TestRevocationByAnotherProcessIsServed(t *testing.T) {
+	pg, ok := storetest.Postgres(t)
+	if !ok {
+		t.Skip(storetest.EnvURL + " is not set (scripts/test.sh starts PostgreSQL)")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := Setup(dir, SetupOptions{Prefecture: testPrefecture, Municipality: testMunicipality, MunicipalityCode: testCode,
+		Terminal: "counter-01", AllowP256: true, CRLShards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	url := pg.Target(t)
+	a, err := Open(ctx, dir, Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := a.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	b, err := Open(ctx, dir, Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ra, err := LoadTerminal(filepath.Join(dir, FileTerminalCert), filepath.Join(dir, FileTerminalKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{dir: dir, ca: a, srv: srv, url: srv.URL(), ra: ra}
+	client := e.clientWith(t, ra)
+	items := resident("別所\u3000一郎")
+	first, err := client.Enroll(ctx, csrFor(t, p256Key(t), items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := Partition{testCode, 0}
+	deltaLen := func() int {
+		t.Helper()
+		der, err := b.DeltaCRL(ctx, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(crl.RevokedCertificateEntries)
+	}
+	req, err := ocsp.CreateRequest(first.Certificate, a.Root(), nil) // SHA-1 CertID: the cached kind
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() CertState {
+		t.Helper()
+		_, st, err := b.OCSPRespond(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.State
+	}
+	if n, st := deltaLen(), state(); n != 0 || st != StateGood {
+		t.Fatalf("before: delta has %d entries, OCSP says %s", n, st)
+	}
+	if _, err := client.Enroll(ctx, csrFor(t, p256Key(t), items)); err != nil { // supersedes the first, at CA a
+		t.Fatal(err)
+	}
+	if n, st := deltaLen(), state(); n != 1 || st != StateRevoked {
+		t.Errorf("after another process revoked: delta has %d entries, OCSP says %s", n, st)
 	}
 }
