@@ -142,6 +142,13 @@ func TestStoreInvariantsOnBothBackends(t *testing.T) {
 			if a, err := s.nextCRLNumber(ctx); err != nil || a != 1 {
 				t.Errorf("CRL number %d, %v", a, err)
 			}
+			if b.Name == "postgres" {
+				var idle, lock, schema string
+				if err := s.db.QueryRowContext(ctx, "SELECT current_setting('idle_in_transaction_session_timeout'), current_setting('lock_timeout'), current_schema()").Scan(&idle, &lock, &schema); err != nil ||
+					idle != "5min" || lock != "1min" || !strings.HasPrefix(schema, "t_") {
+					t.Errorf("session settings %q %q, schema %q, %v", idle, lock, schema, err)
+				}
+			}
 			// Reopening applies no migration twice and keeps the data.
 			s2, err := openStore(ctx, target)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -27,7 +28,7 @@ const caMigrateLockKey = 0x7265666d // "refm"
 // rawURL (its search_path names the schema) through the counter store's
 // dialect layer, and migrates it.
 func openPostgresStore(ctx context.Context, rawURL string) (*store, error) {
-	db, err := appstore.OpenRaw(ctx, rawURL)
+	db, err := appstore.OpenRaw(ctx, withSessionDefaults(rawURL))
 	if err != nil {
 		return nil, err
 	}
@@ -138,4 +139,26 @@ func (s *store) migratePostgres(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// withSessionDefaults adds to rawURL, unless it sets them, the session
+// settings that keep one CA process from stalling the others: a
+// transaction left idle (a hung process) is ended by the server, releasing
+// the writer lock, and a write waits for that lock at most a minute.
+func withSessionDefaults(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL // OpenRaw reports it
+	}
+	q := u.Query()
+	for k, v := range map[string]string{
+		"idle_in_transaction_session_timeout": "300000", // ms
+		"lock_timeout":                        "60000",  // ms
+	} {
+		if !q.Has(k) {
+			q.Set(k, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
