@@ -8,7 +8,8 @@
 // not revoked; checks each request (proof of possession, RSA-2048 or
 // optionally P-256, the six subjectAltName items); issues the JPKI
 // signing-certificate profile; keeps every certificate in its own SQLite
-// store; revokes a resident's previous certificate when it issues a new
+// store, or in a PostgreSQL database shared by several CA processes
+// (Settings.DatabaseURL); revokes a resident's previous certificate when it issues a new
 // one; takes RA-signed revocation requests and change notices; and
 // provides revocation information (失効情報, art. 17 of 電子署名に係る地方公共団体
 // の認証業務に関する法律) to registered verifiers only, over mutual TLS with
