@@ -84,6 +84,7 @@ if [ -z "${MADOGUCHI_TEST_PG_URL:-}" ]; then
 fi
 # The store packages' whole suites once more on PostgreSQL.
 store_pkgs=(./app/store/... ./app/audit ./app/staff ./app/records ./app/registry ./app/session ./app/notice)
+store_pkgs+=(./app/prefecture/refca) # the reference CA's store on PostgreSQL (issue 17 point 4)
 
 if [ "$mode" = bench ]; then
   echo "== go test -bench"

@@ -8,7 +8,8 @@
 // not revoked; checks each request (proof of possession, RSA-2048 or
 // optionally P-256, the six subjectAltName items); issues the JPKI
 // signing-certificate profile; keeps every certificate in its own SQLite
-// store; revokes a resident's previous certificate when it issues a new
+// store, or in a PostgreSQL database shared by several CA processes
+// (Settings.DatabaseURL); revokes a resident's previous certificate when it issues a new
 // one; takes RA-signed revocation requests and change notices; and
 // provides revocation information (失効情報, art. 17 of 電子署名に係る地方公共団体
 // の認証業務に関する法律) to registered verifiers only, over mutual TLS with
@@ -55,6 +56,7 @@ import (
 	"github.com/globalsign/est"
 
 	"madoguchi/app/prefecture"
+	appstore "madoguchi/app/store"
 	"madoguchi/forms"
 	"madoguchi/forms/jpkicert"
 )
@@ -67,6 +69,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now replaces the clock, for tests. Nil means time.Now.
 	Now func() time.Time
+	// DatabaseURL, when set, overrides Settings.DatabaseURL: the
+	// PostgreSQL database (postgres://…) holding the CA's store.
+	DatabaseURL string
 }
 
 // CA is an open reference CA. It is safe for concurrent use.
@@ -109,7 +114,17 @@ func Open(ctx context.Context, dir string, o Options) (*CA, error) {
 	}
 	policy, _ := x509.ParseOID(s.PolicyOID) // checked by LoadSettings
 	life, _ := time.ParseDuration(s.CRLLifetime)
-	st, err := openStore(ctx, filepath.Join(dir, FileDatabase))
+	target := filepath.Join(dir, FileDatabase)
+	if o.DatabaseURL != "" {
+		s.DatabaseURL = o.DatabaseURL
+	}
+	if s.DatabaseURL != "" {
+		if !appstore.IsURL(s.DatabaseURL) {
+			return nil, fmt.Errorf("refca: database URL %q is not postgres://…", appstore.Redact(s.DatabaseURL))
+		}
+		target = s.DatabaseURL
+	}
+	st, err := openStore(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +297,10 @@ func internalRefusal(err error) *refusal {
 	return &refusal{status: http.StatusInternalServerError, Refusal: prefecture.Refusal{Reason: "internal error: " + err.Error()}}
 }
 
+// maxIssueAttempts bounds the issuances of one request that a database
+// unique index refuses because a concurrent issuer committed first.
+const maxIssueAttempts = 5
+
 // enroll checks and answers one certificate request from an authenticated
 // terminal. A request for a public key that is already certified for the
 // same items and municipality gets the same certificate back: this makes
@@ -295,7 +314,7 @@ func (ca *CA) enroll(ctx context.Context, t *terminal, csr *x509.CertificateRequ
 	}
 	spki := sha256.Sum256(csr.RawSubjectPublicKeyInfo)
 	items := itemsHash(req.items)
-	for {
+	for attempt := 1; ; attempt++ {
 		prev, err := ca.store.bySPKI(ctx, spki[:])
 		if err != nil {
 			return nil, internalRefusal(err)
@@ -315,6 +334,9 @@ func (ca *CA) enroll(ctx context.Context, t *terminal, csr *x509.CertificateRequ
 		superseded, err := ca.store.insert(ctx, rec)
 		if errors.Is(err, errDuplicateKey) {
 			continue // a concurrent identical request won; answer with its certificate
+		}
+		if errors.Is(err, errIssueConflict) && attempt < maxIssueAttempts {
+			continue // another CA process sharing the database committed first
 		}
 		if err != nil {
 			return nil, internalRefusal(err)

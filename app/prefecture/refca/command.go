@@ -88,6 +88,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 	p256 := fs.Bool("p256", false, "also accept P-256 keys")
 	revURL := fs.String("revocation-url", "", "stable http://host base for CRL distribution points and OCSP (default http://<addr host>)")
 	reader := fs.String("reader", config.ReaderPCSC, "card reader mode written to the app config: pcsc or emulated")
+	dbURL := fs.String("database-url", "", "PostgreSQL database for the CA's store, written to the settings (postgres://…, password in ~/.pgpass; default: the directory's SQLite file)")
 	var hosts multiFlag
 	fs.Var(&hosts, "host", "extra host name or IP for the TLS certificate (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -116,6 +117,7 @@ func cmdSetup(args []string, stdout, stderr io.Writer) error {
 		Validity:         *validity,
 		AllowP256:        *p256,
 		RevocationURL:    *revURL,
+		DatabaseURL:      *dbURL,
 	}); err != nil {
 		return err
 	}
@@ -159,6 +161,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "the CA directory made by setup")
 	addr := fs.String("addr", "", "listen address (default: the one given at setup)")
 	httpAddr := fs.String("http-addr", "", "also answer plain http here (the revocation URL certificates name) with a 403 pointing to mutual TLS")
+	dbURL := databaseURLFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -166,7 +169,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("serve: -dir is required and no arguments are taken")
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	ca, err := Open(ctx, *dir, Options{Logger: logger})
+	ca, err := Open(ctx, *dir, Options{Logger: logger, DatabaseURL: *dbURL})
 	if err != nil {
 		return err
 	}
@@ -235,6 +238,7 @@ func cmdRevokeTerminal(ctx context.Context, args []string, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "the CA directory")
 	certFile := fs.String("cert", "", "the terminal certificate (PEM)")
 	note := fs.String("note", "revoked by the administrator", "why")
+	dbURL := databaseURLFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -249,7 +253,7 @@ func cmdRevokeTerminal(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("%s: %w", *certFile, err)
 	}
-	ca, err := Open(ctx, *dir, Options{})
+	ca, err := Open(ctx, *dir, Options{DatabaseURL: *dbURL})
 	if err != nil {
 		return err
 	}
@@ -292,4 +296,11 @@ func createMasterSecret(path string) error {
 		return err
 	}
 	return privfile.Protect(path) // an owner-only DACL on Windows
+}
+
+// databaseURLFlag adds -database-url, which keeps the CA's store in a
+// PostgreSQL database shared by several CA processes (overriding the
+// settings' database_url).
+func databaseURLFlag(fs *flag.FlagSet) *string {
+	return fs.String("database-url", "", "PostgreSQL database holding the CA's store, shared by several CA processes (postgres://…; default: the settings' database_url, else the directory's SQLite file)")
 }

@@ -48,13 +48,14 @@ func revocationCommand(ctx context.Context, name string, args []string, stdout, 
 		verifier = fs.Int64("verifier", 0, "only this verifier's requests")
 		limit = fs.Int("limit", 1000, "at most this many lines")
 	}
+	dbURL := databaseURLFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return fmt.Errorf("%s: -dir is required and no arguments are taken", name)
 	}
-	ca, err := Open(ctx, *dir, Options{})
+	ca, err := Open(ctx, *dir, Options{DatabaseURL: *dbURL})
 	if err != nil {
 		return err
 	}

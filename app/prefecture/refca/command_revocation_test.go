@@ -20,7 +20,11 @@ func TestVerifierCommands(t *testing.T) {
 	ctx := context.Background()
 	cmd := func(args ...string) (string, error) {
 		var out, errOut bytes.Buffer
-		err := Command(ctx, append([]string{args[0], "-dir", e.dir}, args[1:]...), &out, &errOut)
+		base := []string{args[0], "-dir", e.dir}
+		if u := testDatabaseURL(t, e.dir); u != "" {
+			base = append(base, "-database-url", u)
+		}
+		err := Command(ctx, append(base, args[1:]...), &out, &errOut)
 		return out.String() + errOut.String(), err
 	}
 	got, err := e.client.Enroll(ctx, csrFor(t, rsaKey(t, 0), resident("山田\u3000太郎")))

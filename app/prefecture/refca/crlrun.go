@@ -36,6 +36,7 @@ type deltaCache struct {
 	der        []byte
 	gen        uint64
 	run        int64
+	upTo       int64 // the revocation index's max(seq) it covers
 	thisUpdate time.Time
 }
 
@@ -367,14 +368,16 @@ func (ca *CA) DeltaCRL(ctx context.Context, p Partition) ([]byte, error) {
 	}
 	gen := ca.rev.gen.Load()
 	now := ca.now()
-	ca.rev.mu.Lock()
-	defer ca.rev.mu.Unlock()
-	if c := ca.rev.deltas[p]; c != nil && c.gen == gen && c.run == run.Number && now.Sub(c.thisUpdate) < ca.deltaLifetime()/2 {
-		return c.der, nil
-	}
+	// Read before the cache check: another CA process sharing the store
+	// may have revoked certificates that this process's gen does not see.
 	upTo, err := ca.store.maxSeq(ctx)
 	if err != nil {
 		return nil, err
+	}
+	ca.rev.mu.Lock()
+	defer ca.rev.mu.Unlock()
+	if c := ca.rev.deltas[p]; c != nil && c.gen == gen && c.run == run.Number && c.upTo == upTo && now.Sub(c.thisUpdate) < ca.deltaLifetime()/2 {
+		return c.der, nil
 	}
 	rows, err := ca.store.partitionRevocations(ctx, p, run.Seq, upTo, now)
 	if err != nil {
@@ -388,7 +391,7 @@ func (ca *CA) DeltaCRL(ctx context.Context, p Partition) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ca.rev.deltas[p] = &deltaCache{der: der, gen: gen, run: run.Number, thisUpdate: now}
+	ca.rev.deltas[p] = &deltaCache{der: der, gen: gen, run: run.Number, upTo: upTo, thisUpdate: now}
 	return der, nil
 }
 

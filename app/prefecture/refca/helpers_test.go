@@ -25,6 +25,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"madoguchi/app/prefecture"
+	"madoguchi/app/store/storetest"
 	"madoguchi/forms/jpkicert"
 )
 
@@ -65,9 +66,12 @@ func newEnv(t testing.TB, so SetupOptions, wrap func(http.Handler) http.Handler)
 	if err := Setup(dir, so); err != nil {
 		t.Fatal(err)
 	}
-	ca, err := Open(context.Background(), dir, Options{})
+	ca, err := Open(context.Background(), dir, Options{DatabaseURL: testDatabaseURL(t, dir)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ca.store.pg != storetest.OnPostgres() {
+		t.Fatalf("CA store on PostgreSQL: %v, want %v", ca.store.pg, storetest.OnPostgres())
 	}
 	srv, err := ca.Listen("127.0.0.1:0")
 	if err != nil {

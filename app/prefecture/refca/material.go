@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	appstore "madoguchi/app/store"
 )
 
 // Files in a CA directory. Private keys are PKCS#8 PEM files readable by
@@ -84,6 +86,10 @@ type Settings struct {
 	// split into, fixed when the municipality first has a certificate
 	// issued. Zero means DefaultCRLShards.
 	CRLShards int `toml:"crl_shards,omitempty"`
+	// DatabaseURL, when set (postgres://…), keeps the CA's store in that
+	// PostgreSQL database instead of the directory's SQLite file, so that
+	// several CA processes share it. Its search_path may name a schema.
+	DatabaseURL string `toml:"database_url,omitempty"`
 }
 
 // SetupOptions describe a new CA directory.
@@ -99,6 +105,7 @@ type SetupOptions struct {
 	AllowP256        bool     // Settings.AllowP256
 	RevocationURL    string   // Settings.RevocationURL
 	CRLShards        int      // Settings.CRLShards
+	DatabaseURL      string   // Settings.DatabaseURL; default the directory's SQLite file
 }
 
 // ErrExists is returned by Setup when dir already holds a CA.
@@ -139,6 +146,7 @@ func Setup(dir string, o SetupOptions) error {
 		CRLLifetime:   "24h",
 		RevocationURL: o.RevocationURL,
 		CRLShards:     o.CRLShards,
+		DatabaseURL:   o.DatabaseURL,
 	}
 	if err := s.check(); err != nil {
 		return err
@@ -464,6 +472,9 @@ func (s Settings) check() error {
 	}
 	if s.URL != "" && !strings.HasPrefix(s.URL, "https://") {
 		errs = append(errs, fmt.Errorf("url %q must be https", s.URL))
+	}
+	if s.DatabaseURL != "" && !appstore.IsURL(s.DatabaseURL) {
+		errs = append(errs, fmt.Errorf("database_url %q is not postgres://…", appstore.Redact(s.DatabaseURL)))
 	}
 	errs = append(errs, s.checkRevocation()...)
 	if err := errors.Join(errs...); err != nil {

@@ -213,6 +213,9 @@ func (ca *CA) OCSPRespond(ctx context.Context, der []byte) ([]byte, SerialStatus
 	serial := prefecture.FormatSerial(req.SerialNumber)
 	cacheable := nonce == nil && req.HashAlgorithm == crypto.SHA1
 	if cacheable {
+		if ca.store.pg {
+			ca.ocspCatchUp(ctx)
+		}
 		o.mu.RLock()
 		c := o.cache[serial]
 		o.mu.RUnlock()
@@ -241,6 +244,25 @@ func (ca *CA) OCSPRespond(ctx context.Context, der []byte) ([]byte, SerialStatus
 		o.mu.Unlock()
 	}
 	return resp, st, nil
+}
+
+// ocspCatchUp refreshes the pre-produced responses when the revocation
+// index has grown since the last refresh: on a store shared by several CA
+// processes, another process may have revoked a certificate whose "good"
+// response this one keeps.
+func (ca *CA) ocspCatchUp(ctx context.Context) {
+	seq, err := ca.store.maxSeq(ctx)
+	if err != nil {
+		return // the lookup that follows reports the database's failure
+	}
+	o := ca.rev.ocsp
+	o.mu.RLock()
+	seen := o.seenSeq
+	o.mu.RUnlock()
+	if seq > seen {
+		ca.rev.gen.Add(1)
+		ca.ocspRefresh(ctx)
+	}
 }
 
 // ocspRefresh re-signs the pre-produced responses of every certificate

@@ -14,20 +14,34 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"madoguchi/app/prefecture"
 	"madoguchi/app/privfile"
+	appstore "madoguchi/app/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// store is the CA's SQLite database (WAL, synchronous=FULL, foreign keys
-// on, IMMEDIATE write transactions). Writes are also serialised in Go so
-// that concurrent enrollments queue instead of spinning on SQLITE_BUSY.
+// pgMigrations are the same schema steps in PostgreSQL's dialect, with
+// the same version numbers.
+//
+//go:embed migrations/postgres/*.sql
+var pgMigrations embed.FS
+
+// store is the CA's database: a SQLite file (WAL, synchronous=FULL,
+// foreign keys on, IMMEDIATE write transactions), or a PostgreSQL database
+// shared by several CA processes (Settings.DatabaseURL). Writes are also
+// serialised in Go so that concurrent enrollments queue instead of
+// spinning on SQLITE_BUSY; on PostgreSQL every write transaction takes
+// the CA's advisory writer lock, and the invariants (one valid
+// certificate per holder, one certificate per serial and per public key)
+// are also unique indexes that the database enforces.
 type store struct {
 	db  *sql.DB
+	pg  bool
 	wmu sync.Mutex
 }
 
@@ -54,6 +68,9 @@ func (r *record) Revoked() bool { return !r.RevokedAt.IsZero() }
 var errDuplicateKey = errors.New("refca: public key already certified")
 
 func openStore(ctx context.Context, path string) (*store, error) {
+	if appstore.IsURL(path) {
+		return openPostgresStore(ctx, path)
+	}
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("refca: database path %q is empty or holds '?' or '#'", path)
 	}
@@ -134,12 +151,17 @@ func (s *store) Close() error {
 	return s.db.Close()
 }
 
-// write runs fn in one IMMEDIATE transaction.
+// write runs fn in one IMMEDIATE transaction (on PostgreSQL, one holding
+// the CA's writer lock).
 func (s *store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return err
+	}
+	if err := s.lockWriter(ctx, tx); err != nil {
+		tx.Rollback()
 		return err
 	}
 	if err := fn(tx); err != nil {
@@ -202,9 +224,10 @@ type queryer interface {
 }
 
 // insert stores a newly issued certificate and, in the same transaction,
-// revokes the holder's other valid certificates as superseded. It returns
-// the serials it revoked, or errDuplicateKey if the public key is already
-// certified (a concurrent identical request won).
+// revokes the holder's other valid certificates as superseded (first, so
+// that the unique index on valid certificates per holder holds throughout).
+// It returns the serials it revoked, or errDuplicateKey if the public key
+// is already certified (a concurrent identical request won).
 func (s *store) insert(ctx context.Context, r *record) (superseded []string, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -213,12 +236,6 @@ func (s *store) insert(ctx context.Context, r *record) (superseded []string, err
 		}
 		if n > 0 {
 			return errDuplicateKey
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO certificates (`+recordColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
-			r.Serial, r.SPKI, r.Items, r.Holder, r.Municipality, r.Terminal, r.RASerial,
-			r.IssuedAt.Unix(), r.NotAfter.Unix(), r.DER); err != nil {
-			return err
 		}
 		rows, err := tx.QueryContext(ctx, "SELECT serial FROM certificates WHERE holder = ? AND revoked_at IS NULL AND serial <> ?", r.Holder, r.Serial)
 		if err != nil {
@@ -237,9 +254,34 @@ func (s *store) insert(ctx context.Context, r *record) (superseded []string, err
 				return err
 			}
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+recordColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
+			r.Serial, r.SPKI, r.Items, r.Holder, r.Municipality, r.Terminal, r.RASerial,
+			r.IssuedAt.Unix(), r.NotAfter.Unix(), r.DER)
+		return err
 	})
+	if isUniqueViolation(err) {
+		return nil, fmt.Errorf("%w: %v", errIssueConflict, err)
+	}
 	return superseded, err
+}
+
+// errIssueConflict is an insert the database refused by a unique index
+// (serial, public key, or valid certificate of the holder): a concurrent
+// issuer committed first. Issuing again from the start resolves it.
+var errIssueConflict = errors.New("refca: a concurrent issuance conflicted")
+
+// isUniqueViolation reports whether err is a unique constraint's refusal,
+// in either dialect.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" // unique_violation
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
@@ -395,7 +437,7 @@ func (s *store) terminalRevoked(ctx context.Context, serial string) (bool, error
 // revokeTerminal records an RA certificate as revoked.
 func (s *store) revokeTerminal(ctx context.Context, serial, note string, now time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO revoked_terminals (serial, revoked_at, note) VALUES (?, ?, ?)", serial, now.Unix(), note)
+		_, err := tx.ExecContext(ctx, "INSERT INTO revoked_terminals (serial, revoked_at, note) VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING", serial, now.Unix(), note)
 		return err
 	})
 }

@@ -23,7 +23,7 @@ func (s *store) municipalityShards(ctx context.Context, code string, def int) (i
 		return 0, err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO crl_municipalities (code, shards) VALUES (?, ?)", code, def); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO crl_municipalities (code, shards) VALUES (?, ?) ON CONFLICT (code) DO NOTHING", code, def); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx, "SELECT shards FROM crl_municipalities WHERE code = ?", code).Scan(&n)
@@ -76,8 +76,8 @@ func recordRevocation(ctx context.Context, tx *sql.Tx, serial string, at time.Ti
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO revocations (municipality, shard, serial, revoked_at, reason, not_after, seq)
-		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM revocations))`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO revocations (municipality, shard, serial, revoked_at, reason, not_after, seq)
+		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM revocations)) ON CONFLICT (serial) DO NOTHING`,
 		muni, shard, serial, at.Unix(), reason.String(), notAfter)
 	return err
 }

@@ -186,13 +186,8 @@ func (ca *CA) AddVerifier(ctx context.Context, o VerifierOptions) (*Verifier, *x
 	mj, _ := json.Marshal(members)
 	v := &Verifier{Name: o.Name, Category: o.Category, Members: members, Serial: prefecture.FormatSerial(serial), CreatedAt: now.Truncate(time.Second)}
 	err = ca.store.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO verifiers (name, category, members, cert_serial, cert_der, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			v.Name, string(v.Category), string(mj), v.Serial, der, v.CreatedAt.Unix())
-		if err != nil {
-			return err
-		}
-		v.ID, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, "INSERT INTO verifiers (name, category, members, cert_serial, cert_der, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			v.Name, string(v.Category), string(mj), v.Serial, der, v.CreatedAt.Unix()).Scan(&v.ID)
 	})
 	if err != nil {
 		return nil, nil, nil, err

@@ -1,0 +1,8 @@
+-- 0004: one valid certificate per holder, enforced by the database even
+-- with several CA processes issuing at once (as ../0004_one_valid_per_holder.sql).
+DROP INDEX IF EXISTS certificates_valid_by_holder;
+CREATE UNIQUE INDEX certificates_one_valid_per_holder ON certificates (holder) WHERE revoked_at IS NULL;
+-- And no revocation sequence number twice: delta CRLs, OCSP refreshes and
+-- 現況確認 read the changes in seq order.
+DROP INDEX IF EXISTS revocations_by_seq;
+CREATE UNIQUE INDEX revocations_by_seq ON revocations (seq);
