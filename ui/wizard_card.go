@@ -323,7 +323,7 @@ func (w *Wizard) pinEntered(pin []byte) {
 	if w.kind == wizardPINReset {
 		label, step = "暗証番号を初期化しています…", w.s.desk.ResetPIN
 		next = func() {
-			w.showDone("暗証番号を初期化しました。カードをリーダーから取り出して、お客様にお返しください。")
+			w.showDone("", "暗証番号を初期化しました。カードをリーダーから取り出して、お客様にお返しください。")
 		}
 	}
 	id, card := w.sess.ID, w.card

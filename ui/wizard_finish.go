@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -19,11 +20,15 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 		w.stopCard()
 		w.stopCard = nil
 	}
-	info := fmt.Sprintf("%s 様の証明書をカードに書き込み、読み戻して確かめました。", w.resident.Name())
+	// The name may hold characters only the MJ font has: its own line,
+	// drawn by GlyphText (a plain label would make Fyne load a whole
+	// fallback font for it).
+	nameLine := fmt.Sprintf("%s 様の証明書をカードに書き込み、読み戻して確かめました。", w.resident.Name())
+	info := ""
 	serial := ""
 	if cert != nil {
 		serial = cert.Serial
-		info += fmt.Sprintf("\nシリアル番号：%s\n有効期間：%s から %s まで", cert.Serial,
+		info += fmt.Sprintf("シリアル番号：%s\n有効期間：%s から %s まで", cert.Serial,
 			cert.NotBefore.In(w.s.zone()).Format("2006年1月2日"), cert.NotAfter.In(w.s.zone()).Format("2006年1月2日"))
 	}
 	var old []string
@@ -48,20 +53,27 @@ func (w *Wizard) showDeliver(cert *records.Certificate) {
 				done += "\nこれまでに有効な署名用電子証明書はありませんでした（失効させたものはありません）。"
 			}
 			done += "\n\nカードをカードリーダーから取り出して、お客様にお渡しください。次のお客様の手続は、カードを取り出してから始めてください。"
-			w.showDone(done)
+			w.showDone(nameLine, done)
 		})
 	}
-	w.setStep(stepDeliver, widget.NewLabel(info+"\nカードをお客様にお渡しして Enter を押してください。"), "交付", deliver, nil)
+	w.setStep(stepDeliver, container.NewVBox(NewGlyphText(nameLine),
+		widget.NewLabel(info+"\nカードをお客様にお渡しして Enter を押してください。")), "交付", deliver, nil)
 	w.abandon.Hide()
 }
 
 // --- 完了 ---
 
-func (w *Wizard) showDone(text string) {
+// showDone ends the wizard with what was done: head, a line that may hold
+// a resident's name (drawn by GlyphText; may be empty), then text.
+func (w *Wizard) showDone(head, text string) {
 	w.leave()
-	label := widget.NewLabel(text)
+	label := widget.NewLabel(strings.TrimPrefix(text, "\n"))
 	label.Wrapping = fyne.TextWrapWord
-	parts := []fyne.CanvasObject{label}
+	var parts []fyne.CanvasObject
+	if head != "" {
+		parts = append(parts, NewGlyphText(head))
+	}
+	parts = append(parts, label)
 	if w.kind.issues() {
 		parts = append(parts, widget.NewButton("交付通知書を印刷", w.printReceipt))
 	}

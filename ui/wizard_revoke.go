@@ -48,7 +48,7 @@ func (w *Wizard) showRevoke() {
 				w.fail(err, "失効申請ができませんでした。")
 				return
 			}
-			w.showDone(fmt.Sprintf("証明書（シリアル %s）を失効させました。", w.target.Serial))
+			w.showDone("", fmt.Sprintf("証明書（シリアル %s）を失効させました。", w.target.Serial))
 		})
 	}
 	w.setStep(stepRevoke, container.NewVBox(info, widget.NewLabel("失効の理由（数字キーで選べます）"), choice), "失効を申請", revoke, nil)
