@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"madoguchi/app/prefecture"
 	"madoguchi/app/sign"
 	"madoguchi/cardio"
 	"madoguchi/keygen"
@@ -158,30 +158,15 @@ func readSignPIN(path string) ([]byte, error) {
 	return pin, nil
 }
 
-// readCertsPEM reads every CERTIFICATE block of a PEM file.
+// readCertsPEM reads every CERTIFICATE block of a PEM file (at least one).
 func readCertsPEM(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var certs []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s: no certificate", path)
+	certs, err := prefecture.ParseCertificatesPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return certs, nil
 }

@@ -179,22 +179,8 @@ func (s *store) eachRevocationRaw(ctx context.Context, now time.Time, upTo int64
 // partitionRevocations lists the unexpired revocations of one partition
 // with afterSeq < seq <= upTo.
 func (s *store) partitionRevocations(ctx context.Context, p Partition, afterSeq, upTo int64, now time.Time) ([]revocationRow, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+revocationColumns+
-		" FROM revocations WHERE municipality = ? AND shard = ? AND seq > ? AND seq <= ? AND not_after > ?",
+	return s.queryRevocations(ctx, " WHERE municipality = ? AND shard = ? AND seq > ? AND seq <= ? AND not_after > ?",
 		p.Municipality, p.Shard, afterSeq, upTo, now.Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []revocationRow
-	for rows.Next() {
-		var r revocationRow
-		if err := scanRevocation(rows, &r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // partitionCounts counts a municipality's revocations by shard.
@@ -235,7 +221,13 @@ func (s *store) revocationBySerial(ctx context.Context, serial string) (*revocat
 // revocationsAfter lists up to limit revocations with seq > after, in seq
 // order.
 func (s *store) revocationsAfter(ctx context.Context, after int64, limit int) ([]revocationRow, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+revocationColumns+" FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+	return s.queryRevocations(ctx, " WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+}
+
+// queryRevocations reads the index rows a WHERE clause (with its ORDER
+// and LIMIT) selects.
+func (s *store) queryRevocations(ctx context.Context, where string, args ...any) ([]revocationRow, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+revocationColumns+" FROM revocations"+where, args...)
 	if err != nil {
 		return nil, err
 	}
